@@ -1,0 +1,1 @@
+"""Plotly figures built from frames; no Streamlit here."""
