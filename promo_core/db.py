@@ -247,7 +247,9 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     cur = con.cursor()
     parts = []
     for table in DATA_TABLES:
-        n, h = cur.execute(f"SELECT count(*), coalesce(sum(hash({table}::VARCHAR)), 0) FROM {table} AS {table}").fetchone()
+        n, h = cur.execute(
+            f"SELECT count(*), coalesce(sum(hash({table}::VARCHAR)), 0) FROM {table}"
+        ).fetchone()
         parts.append(f"{table}:{n}:{h}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

@@ -1,0 +1,44 @@
+"""Data: the tables of the active data set and their quality."""
+
+import streamlit as st
+
+from promo_core import datasets
+from promo_core.charts import overview as charts
+from ui import cache
+
+path, version = cache.active_path(), cache.active_version()
+st.title("Data")
+st.caption(f"Data set: **{datasets.label(path)}** · file `{path}`")
+
+st.subheader("Tables")
+summary = cache.load_table_summary(path, version)
+st.dataframe(
+    summary, hide_index=True, key="data.tables",
+    column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
+)
+
+st.subheader("Data quality")
+report = cache.load_quality_report(path, version)
+problems = report[(report["rows"] > 0) & (report["severity"] == "error")]
+if problems.empty:
+    st.success("No blocking problems found: keys are unique and every order and exposure "
+               "belongs to a known customer.")
+else:
+    st.error(f"{len(problems)} check(s) found problems: "
+             + ", ".join(f"{r.check} ({r.rows:,})" for r in problems.itertuples()))
+st.dataframe(
+    report, hide_index=True, key="data.quality",
+    column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
+)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Revenue and orders per month")
+    st.plotly_chart(charts.build_monthly_sales_chart(cache.load_monthly_sales(path, version)),
+                    key="data.monthly")
+with right:
+    st.subheader("Orders per customer")
+    st.plotly_chart(
+        charts.build_orders_per_customer_chart(cache.load_orders_per_customer(path, version)),
+        key="data.orders_per_customer",
+    )

@@ -1,0 +1,3 @@
+from promo_core.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,106 @@
+"""Shared render helpers: the sidebar, error display, number formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from promo_core import datasets, paths
+from promo_core.errors import PromoLabError, ValidationError
+from ui import cache, state
+
+
+def init_session() -> None:
+    """Session defaults; the active data set is the demo shop unless chosen otherwise."""
+    if state.ACTIVE_DATASET not in st.session_state or not Path(
+        st.session_state[state.ACTIVE_DATASET]
+    ).exists():
+        available = datasets.list_datasets()
+        st.session_state[state.ACTIVE_DATASET] = str(available[0] if available else paths.DEMO_DB)
+        st.session_state.pop(state.AS_OF, None)
+    if state.AS_OF not in st.session_state:
+        st.session_state[state.AS_OF] = datasets.default_as_of(cache.active_connection())
+
+
+def _on_dataset_change() -> None:
+    st.session_state[state.ACTIVE_DATASET] = st.session_state["app.dataset_picker"]
+    st.session_state.pop(state.AS_OF, None)
+    st.session_state.pop("app.as_of_picker", None)
+
+
+def _on_as_of_change() -> None:
+    st.session_state[state.AS_OF] = st.session_state["app.as_of_picker"]
+
+
+def render_sidebar() -> None:
+    """Active data set picker, the analysis as-of date and the data set's size."""
+    active = st.session_state[state.ACTIVE_DATASET]
+    options = [str(p) for p in datasets.list_datasets()]
+    if active not in options:
+        options.insert(0, active)
+    with st.sidebar:
+        st.selectbox(
+            "Data set", options, index=options.index(active), format_func=datasets.label,
+            key="app.dataset_picker", on_change=_on_dataset_change,
+            help="The demo shop, or a data set you imported on the Import data page.",
+        )
+        con = cache.active_connection()
+        first, last = datasets.date_bounds(con)
+        as_of = st.session_state[state.AS_OF]
+        if first is not None and as_of is not None:
+            st.date_input(
+                "Analysis as of", value=as_of, min_value=first, max_value=last,
+                key="app.as_of_picker", on_change=_on_as_of_change,
+                help="Profiles, segments and models use only data up to this day.",
+            )
+        kpis = cache.load_kpis(cache.active_path(), cache.active_version())
+        st.caption(
+            f"{kpis['customers']:,} customers · {kpis['orders']:,} orders · "
+            f"{kpis['promotions']:,} promotions"
+        )
+
+
+def render_flash() -> None:
+    """Show (once) the message a page left before a rerun."""
+    message = st.session_state.pop(state.FLASH, None)
+    if message:
+        st.success(message)
+
+
+def render_error(error: Exception) -> None:
+    """One clear message for a PromoLabError; every validation problem on its own line."""
+    if isinstance(error, ValidationError):
+        lines = "\n".join(f"- {p.describe()}" for p in error.problems)
+        st.error(f"**{error.source}** could not be used:\n{lines}\n\nNothing was changed.")
+    elif isinstance(error, PromoLabError):
+        st.error(str(error))
+    else:
+        raise error
+
+
+def money(x: float | None, symbol: str = "£") -> str:
+    if x is None:
+        return "–"
+    sign = "−" if x < 0 else ""
+    x = abs(x)
+    if x >= 1e6:
+        return f"{sign}{symbol}{x / 1e6:,.2f}M"
+    if x >= 1e4:
+        return f"{sign}{symbol}{x / 1e3:,.1f}k"
+    return f"{sign}{symbol}{x:,.2f}"
+
+
+def ensure_demo_built() -> None:
+    """First start on a fresh machine: build the demo shop, with a progress bar."""
+    if paths.DEMO_DB.exists() or datasets.list_datasets():
+        return
+    from promo_core.demo import build_demo
+
+    st.title("Promo Lab")
+    st.info("First start: building the demo shop (about 20,000 customers). "
+            "This takes a few seconds.")
+    bar = st.progress(0.0, text="Starting…")
+    build_demo(paths.DEMO_DB, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+    bar.empty()
+    st.rerun()
