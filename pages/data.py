@@ -13,7 +13,7 @@ st.caption(f"Data set: **{datasets.label(path)}** · file `{path}`")
 st.subheader("Tables")
 summary = cache.load_table_summary(path, version)
 st.dataframe(
-    summary, hide_index=True, key="data.tables",
+    summary, hide_index=True,
     column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
 )
 
@@ -27,7 +27,7 @@ else:
     st.error(f"{len(problems)} check(s) found problems: "
              + ", ".join(f"{r.check} ({r.rows:,})" for r in problems.itertuples()))
 st.dataframe(
-    report, hide_index=True, key="data.quality",
+    report, hide_index=True,
     column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
 )
 
