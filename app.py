@@ -6,18 +6,18 @@ import streamlit as st
 
 from ui import widgets
 
-st.set_page_config(page_title="Promo Lab", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="Promo Lab", page_icon=":material/sell:", layout="wide")
 
 widgets.ensure_demo_built()
 widgets.init_session()
 
 # (section, file, title, icon); a page is registered only once its file exists.
 PAGES = [
-    ("Shop", "pages/overview.py", "Overview", "🏠"),
-    ("Shop", "pages/data.py", "Data", "🗄️"),
-    ("Shop", "pages/import_data.py", "Import data", "📥"),
-    ("Analyse", "pages/segments.py", "Segments", "👥"),
-    ("Analyse", "pages/experiments.py", "Experiments", "🧪"),
+    ("Shop", "pages/overview.py", "Overview", ":material/home:"),
+    ("Shop", "pages/data.py", "Data", ":material/table_chart:"),
+    ("Shop", "pages/import_data.py", "Import data", ":material/upload_file:"),
+    ("Analyse", "pages/segments.py", "Segments", ":material/groups:"),
+    ("Analyse", "pages/experiments.py", "Experiments", ":material/science:"),
 ]
 ROOT = Path(__file__).parent
 sections: dict[str, list] = {}

@@ -22,7 +22,8 @@ def build_monthly_sales_chart(monthly: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=360, margin={"t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.12})
     fig.update_yaxes(title_text="Revenue", secondary_y=False)
-    fig.update_yaxes(title_text="Orders", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="Orders", secondary_y=True, showgrid=False,
+                     tickformat=",d", rangemode="tozero")
     return fig
 
 
@@ -35,5 +36,6 @@ def build_orders_per_customer_chart(dist: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_layout(height=320, margin={"t": 30, "b": 10},
-                      xaxis_title="Orders per customer", yaxis_title="Customers")
+                      xaxis_title="Orders per customer", yaxis_title="Customers",
+                      xaxis_type="category")
     return fig
