@@ -32,13 +32,15 @@ def active_connection() -> duckdb.DuckDBPyConnection:
 
 
 def active_version() -> str:
-    """(path, data version): pass to cached loaders so imports invalidate them."""
+    """The active data set's data version: pass it, with the path, to cached loaders
+    so that an import or rebuild invalidates them."""
     return db.data_version(active_connection())
 
 
 def forget_connection(path: str) -> None:
     """Close and drop a cached connection (before a data set file is replaced)."""
-    get_connection.clear(path)  # type: ignore[call-arg]
+    get_connection(path).close()
+    get_connection.clear(path)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
