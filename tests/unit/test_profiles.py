@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from promo_core import profiles
-from tests.unit.segments_shop import AS_OF, add_future_activity, build_tiny_shop
+from tests.unit.test_profiles_shop import AS_OF, add_future_activity, build_tiny_shop
 
 
 @pytest.fixture

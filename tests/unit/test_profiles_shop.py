@@ -1,4 +1,4 @@
-"""A tiny hand-made shop whose features are worked out by hand in the tests.
+"""A tiny hand-made shop (shared by the profile and segment tests; holds no tests itself).
 
 as_of = 2024-03-01 (so the cut-off is 2024-03-01 00:00).
 
