@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,16 @@ def sample_size_means(
     return _result(mde / sd, z, ratio, arms, alpha, alpha_c, power, mde, mean)
 
 
-def _effect_from_n(n_control: float, z: float, ratio: float) -> float:
+def _effect_from_n(n_control: float, z: float, ratio: float, alpha_c: float, power: float,
+                   two_sided: bool) -> float:
+    """Effect detectable at ``n_control``: the closed form, refined by a root search
+    that also counts the far rejection tail (as statsmodels does)."""
     if n_control <= 0:
         raise ValueError("the audience per arm must be positive")
-    return z * np.sqrt((1 + 1 / ratio) / n_control)
+    guess = z * np.sqrt((1 + 1 / ratio) / n_control)
+    return float(optimize.brentq(
+        lambda e: power_at(e, n_control, alpha_per_comparison=alpha_c, ratio=ratio,
+                           two_sided=two_sided) - power, guess * 0.5, guess * 1.5))
 
 
 def mde_proportions(
@@ -116,7 +122,7 @@ def mde_proportions(
         raise ValueError("baseline rate must be between 0 and 1 (e.g. 0.05 for 5 %)")
     alpha_c = _alpha_per_comparison(alpha, arms)
     z = _z_total(alpha_c, power, two_sided)
-    h = _effect_from_n(n_control, z, ratio)
+    h = _effect_from_n(n_control, z, ratio, alpha_c, power, two_sided)
     angle = np.arcsin(np.sqrt(baseline)) + h / 2
     if angle >= np.pi / 2:
         raise ValueError("the audience is too small: no rate below 100 % is detectable")
@@ -134,7 +140,7 @@ def mde_means(
         raise ValueError("standard deviation must be positive")
     alpha_c = _alpha_per_comparison(alpha, arms)
     z = _z_total(alpha_c, power, two_sided)
-    d = _effect_from_n(n_control, z, ratio)
+    d = _effect_from_n(n_control, z, ratio, alpha_c, power, two_sided)
     res = _result(d, z, ratio, arms, alpha, alpha_c, power, d * sd, mean)
     return _with_n(res, n_control, ratio, arms)
 
