@@ -1,0 +1,1 @@
+"""Uplift models (placeholder docstring, completed below)."""
