@@ -85,7 +85,8 @@ def _write_all(
     db.set_meta(txn, "dataset_name", dataset_name)
     db.set_meta(txn, "dataset_kind", "import")
     if as_of is not None:
-        db.set_meta(txn, "as_of", str(as_of)[:10])
+        payload.as_of = str(as_of)[:10]
+        db.set_meta(txn, "as_of", payload.as_of)
     db.bump_data_version(txn)
     return counts
 
