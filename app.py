@@ -17,6 +17,7 @@ PAGES = [
     ("Shop", "pages/data.py", "Data", ":material/table_chart:"),
     ("Shop", "pages/import_data.py", "Import data", ":material/upload_file:"),
     ("Analyse", "pages/segments.py", "Segments", ":material/groups:"),
+    ("Analyse", "pages/uplift.py", "Uplift models", ":material/trending_up:"),
     ("Analyse", "pages/experiments.py", "Experiments", ":material/science:"),
 ]
 ROOT = Path(__file__).parent
