@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import duckdb
 import numpy as np
@@ -39,7 +40,10 @@ WITH e AS (
            e.converted AS obs_converted, e.revenue AS obs_revenue, e.visited AS obs_visited,
            e.exposed_at + to_days(coalesce(p.duration_days, {RESPONSE_WINDOW_DAYS})) AS window_end
     FROM exposures e JOIN promotions p USING (promo_id)
-    WHERE $all_promos OR list_contains($promo_ids, e.promo_id)
+    WHERE ($all_promos OR list_contains($promo_ids, e.promo_id))
+      -- only exposures whose response window had closed by the as-of moment
+      AND ($as_of IS NULL OR e.exposed_at + to_days(coalesce(p.duration_days,
+           {RESPONSE_WINDOW_DAYS})) <= CAST($as_of AS TIMESTAMP))
 ),
 o AS (
     -- a range join; DuckDB plans it as one pass over orders, no per-exposure query
@@ -93,13 +97,19 @@ class TrainingTable:
 
 
 def build_training_table(con: duckdb.DuckDBPyConnection,
-                         promo_ids: Sequence[int] | None = None) -> TrainingTable:
-    """One row per exposure of ``promo_ids`` (all promotions when None)."""
+                         promo_ids: Sequence[int] | None = None,
+                         as_of: date | None = None) -> TrainingTable:
+    """One row per exposure of ``promo_ids`` (all promotions when None).
+
+    With ``as_of``, only exposures whose response window had closed by then.
+    """
     cur = con.cursor()
     ids = [int(p) for p in promo_ids] if promo_ids else []
-    expo = cur.execute(_EXPOSURE_SQL, {"all_promos": not ids, "promo_ids": ids}).df()
+    expo = cur.execute(_EXPOSURE_SQL, {"all_promos": not ids, "promo_ids": ids,
+                                       "as_of": as_of}).df()
     if expo.empty:
-        raise ValueError("no exposures for the chosen promotions: nothing to train on")
+        raise ValueError("no exposures for the chosen promotions (with a response window "
+                         "closed by the as-of date): nothing to train on")
     promos = cur.execute("SELECT * FROM promotions WHERE list_contains(?, promo_id) "
                          "ORDER BY promo_id", [sorted(expo.promo_id.unique().tolist())]).df()
     pairs = expo[["customer_id", "exposed_at"]].drop_duplicates().rename(
@@ -108,6 +118,8 @@ def build_training_table(con: duckdb.DuckDBPyConnection,
     feats = feats.rename(columns={"as_of": "exposed_at"})
     # Customers unknown at the exposure moment get no profile row: they are dropped here.
     frame = expo.merge(feats, on=["customer_id", "exposed_at"], how="inner")
+    # SQL results come back in no fixed order; sort so a retrain gives the same numbers.
+    frame = frame.sort_values(["promo_id", "customer_id", "exposed_at"], kind="mergesort")
     if frame.empty:
         raise ValueError("no exposure has a customer profile as of its date (are signup "
                          "dates or earlier orders missing?)")
