@@ -88,7 +88,7 @@ def _check_existing_keys(
         if not key:
             continue
         cols = ", ".join(f'"{k}"' for k in key)
-        have = existing.cursor().execute(f"SELECT DISTINCT {cols} FROM {table}").to_arrow_table()
+        have = existing.cursor().sql(f"SELECT DISTINCT {cols} FROM {table}").to_arrow_table()
         if not have.num_rows:
             continue
         stage.register("have_keys", have)

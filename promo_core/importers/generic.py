@@ -47,7 +47,7 @@ def _existing_ids(cur, existing, table: str, column: str) -> None:
         cur.execute(f'CREATE TABLE {name} AS SELECT CAST(NULL AS {db.TABLES[table][column]}) '
                     f'AS "{column}" WHERE false')
         return
-    ids = existing.cursor().execute(f'SELECT DISTINCT "{column}" FROM {table}').to_arrow_table()
+    ids = existing.cursor().sql(f'SELECT DISTINCT "{column}" FROM {table}').to_arrow_table()
     cur.register(f"{name}_arrow", ids)
     cur.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_arrow")
     cur.unregister(f"{name}_arrow")

@@ -197,8 +197,9 @@ def _value_checks(cur, view: str, table: str, source_of: dict[str, str]) -> list
                 cur, view, f"\"{col}\" < DATE '1900-01-01' OR \"{col}\" > now() + INTERVAL 1 DAY",
                 "date before 1900 or in the future", source_of[col])
     if table == "orders" and "discount" in source_of:
-        problems += _problem(cur, view, "discount > revenue", "discount larger than the "
-                             "order's revenue at list price", source_of["discount"])
+        problems += _problem(cur, view, "discount > revenue AND revenue >= 0",
+                             "discount larger than the order's revenue at list price",
+                             source_of["discount"])
     if table == "promotions":
         problems += _problem(
             cur, view, "promo_type NOT IN (SELECT unnest(?))",
@@ -230,7 +231,7 @@ def duplicate_keys(
         found.setdefault(i, []).append(ValidationProblem(
             f"duplicate {label} (the same key appears on an earlier row)", label, n, examples))
     if existing is not None:
-        keys = existing.cursor().execute(f"SELECT DISTINCT {cols} FROM {table}").to_arrow_table()
+        keys = existing.cursor().sql(f"SELECT DISTINCT {cols} FROM {table}").to_arrow_table()
         if keys.num_rows:
             cur.register("existing_keys", keys)
             for i in range(len(staged)):
