@@ -50,7 +50,12 @@ def source_name(source: FileSource) -> str:
 
 
 def source_bytes(source: FileSource) -> bytes:
-    return source[1] if isinstance(source, tuple) else Path(source).read_bytes()
+    if isinstance(source, tuple):
+        return source[1]
+    try:
+        return Path(source).read_bytes()
+    except OSError as e:  # a CLI path that is missing or unreadable
+        raise _fail(Path(source).name, f"cannot open {source}: {e.strerror}") from e
 
 
 def _kind_of_content(data: bytes) -> str:
