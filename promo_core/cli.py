@@ -70,6 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = importers.import_dataset(
         target, preset=args.preset, files=[Path(f) for f in args.files] or None,
         sources=tables or None, dataset_name=args.name, progress=update,
+        if_exists="replace" if args.replace else "error",
     )
     bar.close()
     print(f"Imported into {target}:")

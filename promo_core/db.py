@@ -210,9 +210,10 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = Non
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
-    cur = con.cursor()
-    cur.execute("DELETE FROM meta WHERE key = ?", [key])
-    cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+    """Write a meta value on ``con`` itself (not a new cursor): called with the cursor
+    of ``transaction()``, the write belongs to that transaction."""
+    con.execute("DELETE FROM meta WHERE key = ?", [key])
+    con.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

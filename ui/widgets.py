@@ -39,9 +39,13 @@ def render_sidebar() -> None:
     options = [str(p) for p in datasets.list_datasets()]
     if active not in options:
         options.insert(0, active)
+    # A page may switch the data set (e.g. after an import): make the picker follow.
+    if st.session_state.get("app.dataset_picker") != active:
+        st.session_state["app.dataset_picker"] = active
+        st.session_state.pop("app.as_of_picker", None)
     with st.sidebar:
         st.selectbox(
-            "Data set", options, index=options.index(active), format_func=datasets.label,
+            "Data set", options, format_func=datasets.label,
             key="app.dataset_picker", on_change=_on_dataset_change,
             help="The demo shop, or a data set you imported on the Import data page.",
         )

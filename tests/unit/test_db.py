@@ -38,3 +38,17 @@ def test_unknown_table_is_refused(tmp_db_path):
         assert "unknown table" in str(e)
     else:
         raise AssertionError("expected ValueError")
+
+
+def test_meta_written_inside_a_transaction_rolls_back_with_it(tmp_db_path):
+    con = db.connect(tmp_db_path)
+    db.set_meta(con, "dataset_name", "before")
+    try:
+        with db.transaction(con) as cur:
+            db.set_meta(cur, "dataset_name", "during")
+            db.bump_data_version(cur)
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert db.get_meta(con, "dataset_name") == "before"
+    assert db.data_version(con) == "0"
