@@ -151,11 +151,10 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, select: str, columns: di
 
 def _write_lines(con, lines, order_id: np.ndarray, products: pd.DataFrame) -> None:
     _insert(con, "products", "SELECT * FROM src", {c: products[c].to_numpy() for c in products})
+    product_ids = tuple(products["product_id"])
     _insert(con, "order_lines", """
-        SELECT l.order_id, p.product_id, l.quantity, l.unit_price, l.discount
-        FROM src l JOIN (SELECT product_id, row_number() OVER (ORDER BY product_id) - 1 AS row
-                         FROM products) p ON p.row = l.product""", {
-        "order_id": order_id[lines.order_pos], "product": lines.product,
+        SELECT order_id, product::VARCHAR, quantity, unit_price, discount FROM src""", {
+        "order_id": order_id[lines.order_pos], "product": _labels(lines.product, product_ids),
         "quantity": lines.quantity, "unit_price": lines.unit_price, "discount": lines.discount,
     })
 

@@ -79,12 +79,19 @@ def draw_lines(
     first = np.r_[0, np.cumsum(k)[:-1]]
     last = np.zeros(len(order_pos), dtype=bool)
     last[first + k - 1] = True
-    weight = rng.gamma(3.0, 1.0, len(order_pos))
+    m = len(order_pos)
+    # Cheap draws on purpose (tens of millions of lines): uniform shares in [0.5, 1.5),
+    # one uniform for the category (favourite below FAVOURITE_SHARE, else another one)
+    # and one for the quantity (1, 2 with 19 %, 3 with 3 %).
+    weight = 0.5 + rng.random(m)
     share = weight / np.add.reduceat(weight, first)[order_pos]
     value = revenue[order_pos] * share
-    other = (favourite[order_pos] + rng.integers(1, N_CATEGORIES, len(order_pos))) % N_CATEGORIES
-    category = np.where(rng.random(len(order_pos)) < FAVOURITE_SHARE, favourite[order_pos], other)
-    quantity = np.where(last, 1, 1 + rng.poisson(0.25, len(order_pos)))
+    fav = favourite[order_pos]
+    u = rng.random(m)
+    step = 1 + ((u - FAVOURITE_SHARE) / (1 - FAVOURITE_SHARE) * (N_CATEGORIES - 1)).astype(np.int64)
+    category = np.where(u < FAVOURITE_SHARE, fav, (fav + step) % N_CATEGORIES)
+    u = rng.random(m)
+    quantity = np.where(last, 1, 1 + (u < 0.22) + (u < 0.03))
     category, quantity = _fit_price_range(category, quantity, value, last)
     product = _nearest_product(cat, category, np.log(np.maximum(value / quantity, 0.01)))
     unit_price = np.where(last, 0.0, np.round(value / quantity, 2))
@@ -122,8 +129,8 @@ def _fit_price_range(
 def _nearest_product(cat: Catalogue, category: np.ndarray, log_unit: np.ndarray) -> np.ndarray:
     """Row of the product in ``category`` whose log price is nearest ``log_unit``."""
     key = cat.category * 100.0 + cat.log_price  # sorted: catalogue is by (category, price)
-    lo = np.searchsorted(cat.category, category, side="left")
-    hi = np.searchsorted(cat.category, category, side="right") - 1
+    lo = category * PRODUCTS_PER_CATEGORY
+    hi = lo + PRODUCTS_PER_CATEGORY - 1
     pos = np.clip(np.searchsorted(key, category * 100.0 + log_unit), lo, hi)
     below = np.clip(pos - 1, lo, hi)
     closer = np.abs(cat.log_price[below] - log_unit) < np.abs(cat.log_price[pos] - log_unit)
