@@ -35,20 +35,6 @@ class Payload:
     as_of: str | None = None  # ISO date; default: the last order day
 
 
-class _Txn:
-    """Lets db.set_meta/bump_data_version run on our transaction cursor.
-
-    Those helpers call ``con.cursor()``, which in DuckDB opens a *separate* connection
-    outside the open transaction; handing them this wrapper keeps their writes inside it.
-    """
-
-    def __init__(self, cur: duckdb.DuckDBPyConnection):
-        self._cur = cur
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._cur
-
-
 def _add_extra_columns(cur: duckdb.DuckDBPyConnection, extras: dict[str, str]) -> None:
     have = set(db.table_columns(cur, "customers"))
     for name, type_ in extras.items():
@@ -81,13 +67,12 @@ def _write_all(
             [import_id, payload.source, table, reason, int(rows)],
         )
     as_of = payload.as_of or cur.execute("SELECT max(order_ts)::DATE FROM orders").fetchall()[0][0]
-    txn = _Txn(cur)
-    db.set_meta(txn, "dataset_name", dataset_name)
-    db.set_meta(txn, "dataset_kind", "import")
+    db.set_meta(cur, "dataset_name", dataset_name)
+    db.set_meta(cur, "dataset_kind", "import")
     if as_of is not None:
         payload.as_of = str(as_of)[:10]
-        db.set_meta(txn, "as_of", payload.as_of)
-    db.bump_data_version(txn)
+        db.set_meta(cur, "as_of", payload.as_of)
+    db.bump_data_version(cur)
     return counts
 
 
