@@ -47,7 +47,9 @@ def main() -> None:
         size_mb = path.stat().st_size / 2**20
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     target = TARGET_SECONDS.get(args.customers)
-    verdict = "" if target is None else f" (target ≤ {target:g} s: {'met' if seconds <= target else 'MISSED'})"
+    verdict = ""
+    if target is not None:
+        verdict = f" (target ≤ {target:g} s: {'met' if seconds <= target else 'MISSED'})"
     print(f"demo build, {args.customers:,} customers, seed {args.seed}")
     print(f"  build time   {seconds:8.2f} s{verdict}")
     print(f"  peak memory  {peak_mb:8.0f} MB (max RSS)")

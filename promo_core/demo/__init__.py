@@ -7,6 +7,6 @@ documented formulas the models are tested against).
 
 from promo_core.demo.build import build_demo
 from promo_core.demo.effect import NON_DRIVERS, UPLIFT_DRIVERS
-from promo_core.demo.truth import true_uplift
+from promo_core.demo.truth import customer_kinds, true_uplift
 
-__all__ = ["NON_DRIVERS", "UPLIFT_DRIVERS", "build_demo", "true_uplift"]
+__all__ = ["NON_DRIVERS", "UPLIFT_DRIVERS", "build_demo", "customer_kinds", "true_uplift"]

@@ -186,6 +186,24 @@ def expected_outcomes(
     }
 
 
+def kind_probabilities(
+    lam: np.ndarray, features: Mapping[str, np.ndarray], promo: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """Probability that each customer is each of the four kinds for ``promo``.
+
+    With p0 = 1 - exp(-Λ): persuadable u(1 - p0), sure thing (1 - n) p0, lost cause
+    (1 - u)(1 - p0), sleeping dog n p0 (they sum to 1 per customer).
+    """
+    u, n, _ = response_probabilities(features, promo)
+    p0 = -np.expm1(-np.asarray(lam, dtype=float))
+    return {
+        "persuadable": u * (1 - p0),
+        "sure_thing": (1 - n) * p0,
+        "lost_cause": (1 - u) * (1 - p0),
+        "sleeping_dog": n * p0,
+    }
+
+
 def redemption_cost(promo: Mapping[str, Any], basket: np.ndarray) -> np.ndarray:
     """What the shop gives on a redeeming basket (DESIGN.md, promotion economics)."""
     kind = promo["promo_type"]

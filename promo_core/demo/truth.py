@@ -12,7 +12,7 @@ import pandas as pd
 
 from promo_core import db
 from promo_core.demo import calendar as cal
-from promo_core.demo.effect import MECHANIC_APPEAL, expected_outcomes
+from promo_core.demo.effect import MECHANIC_APPEAL, expected_outcomes, kind_probabilities
 from promo_core.demo.features import features_sql
 
 TRUTH_COLUMNS = ("p_buy_control", "p_buy_treated", "revenue_control", "revenue_treated")
@@ -33,6 +33,35 @@ def true_uplift(
     ``[as_of, as_of + duration_days)``. Rows follow ``customer_ids`` (all customers,
     by id, when None). Revenue is at list price, as in ``orders.revenue``.
     """
+    t, duration = _check(con, promotion, as_of)
+    frame, lam = _features_and_lambda(con, customer_ids, t, duration)
+    truth = expected_outcomes(lam, frame["basket_mu"].to_numpy(), frame, promotion)
+    out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
+    for col in TRUTH_COLUMNS:
+        out[col] = truth[col]
+    return out
+
+
+def customer_kinds(
+    con: duckdb.DuckDBPyConnection,
+    promotion: Mapping[str, Any],
+    customer_ids: np.ndarray | None = None,
+    as_of: date | None = None,
+) -> pd.DataFrame:
+    """Per customer, the probability of being a persuadable, sure thing, lost cause or
+    sleeping dog for ``promotion`` (same arguments as :func:`true_uplift`)."""
+    t, duration = _check(con, promotion, as_of)
+    frame, lam = _features_and_lambda(con, customer_ids, t, duration)
+    out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
+    for kind, prob in kind_probabilities(lam, frame, promotion).items():
+        out[kind] = prob
+    return out
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection, promotion: Mapping[str, Any], as_of: date | None
+) -> tuple[int, int]:
+    """Validate the arguments; return (exposure day index, duration in days)."""
     if db.get_meta(con, "dataset_kind") != "demo":
         raise ValueError("true_uplift needs the demo shop: only there is the truth known")
     kind = promotion.get("promo_type")
@@ -49,14 +78,16 @@ def true_uplift(
     t = cal.day_index(as_of)
     if t + duration > cal.GRID.n_days:
         raise ValueError(f"as_of must be before {cal.GRID_END} minus the promotion's duration")
+    return t, duration
+
+
+def _features_and_lambda(
+    con: duckdb.DuckDBPyConnection, customer_ids: np.ndarray | None, t: int, duration: int
+) -> tuple[pd.DataFrame, np.ndarray]:
     frame = features_sql(con, customer_ids, t)
     lam = cal.expected_orders(
         frame["rate"].to_numpy(), frame["sale_boost"].to_numpy(),
         np.maximum(frame["active_from"].to_numpy(), t),
         np.minimum(frame["active_until"].to_numpy(), t + duration),
     )
-    truth = expected_outcomes(lam, frame["basket_mu"].to_numpy(), frame, promotion)
-    out = pd.DataFrame({"customer_id": frame["customer_id"].to_numpy()})
-    for col in TRUTH_COLUMNS:
-        out[col] = truth[col]
-    return out
+    return frame, lam
