@@ -74,6 +74,9 @@ def cross_fitted_propensity(X: pd.DataFrame, treated: np.ndarray, config: Learne
     for k in range(folds):
         out = fold == k
         valid = np.random.default_rng(config.seed + k).random((~out).sum()) < 0.2
+        if np.unique(t[~out][~valid]).size < 2:  # one group only: nothing to separate
+            e[out] = t[~out].mean()
+            continue
         booster = fit_booster(X[~out], t[~out], "binary", config, valid, seed_offset=k)
         e[out] = booster.predict(X[out])
     return e
@@ -87,6 +90,9 @@ def _cross_fitted_outcomes(X, y, t, kind, config, folds: int = FOLDS):
         for group, target in ((0, mu0), (1, mu1)):
             idx = ~out & (t == group)
             valid = np.random.default_rng(config.seed + k).random(idx.sum()) < 0.2
+            if np.unique(y[idx][~valid] > 0).size < 2:  # nobody (or all) bought: a constant
+                target[out] = y[idx].mean()
+                continue
             model = OutcomeModel(kind).fit(X[idx], y[idx], config, valid, seed_offset=k)
             target[out] = model.predict(X[out])[2]
     return mu0, mu1
