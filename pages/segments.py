@@ -181,8 +181,9 @@ def rfm_section() -> None:
 # --- clusters -------------------------------------------------------------------------
 def cluster_section() -> None:
     numeric = [f for f, v in reg.items() if v.dtype == profiles.NUMERIC]
+    prof = _profile_frame(path, version, as_of, table)
     with st.form(f"{K}cl.form"):
-        feats = st.multiselect("Features", numeric, default=clusters.default_features(reg),
+        feats = st.multiselect("Features", numeric, default=clusters.default_features(reg, prof),
                                format_func=lambda f: reg[f].label, key=f"{K}cl.features")
         k = st.slider("Number of clusters (k)", 2, 10, 4, key=f"{K}cl.k")
         c = st.columns(2)

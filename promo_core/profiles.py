@@ -59,17 +59,17 @@ FEATURES: dict[str, Feature] = {
     "aov": Feature("Average order value", NUMERIC, "Revenue / orders", skewed=True),
     "tenure_days": Feature("Tenure (days)", NUMERIC,
                            "Days since signup (or first order) to the as-of date"),
-    "orders_30d": Feature("Orders, last 30 days", NUMERIC, "Orders in the 30 days before",
+    "orders_30d": Feature("Orders in last 30 days", NUMERIC, "Orders in the 30 days before",
                           skewed=True),
-    "orders_90d": Feature("Orders, last 90 days", NUMERIC, "Orders in the 90 days before",
+    "orders_90d": Feature("Orders in last 90 days", NUMERIC, "Orders in the 90 days before",
                           skewed=True),
-    "orders_365d": Feature("Orders, last 365 days", NUMERIC, "Orders in the 365 days before",
+    "orders_365d": Feature("Orders in last 365 days", NUMERIC, "Orders in the 365 days before",
                            skewed=True),
-    "revenue_30d": Feature("Revenue, last 30 days", NUMERIC, "Revenue in the 30 days before",
+    "revenue_30d": Feature("Revenue in last 30 days", NUMERIC, "Revenue in the 30 days before",
                            skewed=True),
-    "revenue_90d": Feature("Revenue, last 90 days", NUMERIC, "Revenue in the 90 days before",
+    "revenue_90d": Feature("Revenue in last 90 days", NUMERIC, "Revenue in the 90 days before",
                            skewed=True),
-    "revenue_365d": Feature("Revenue, last 365 days", NUMERIC,
+    "revenue_365d": Feature("Revenue in last 365 days", NUMERIC,
                             "Revenue in the 365 days before", skewed=True),
     "discount_share": Feature("Discount share", NUMERIC, "Discount / revenue of past orders"),
     "promo_order_share": Feature("Promo order share", NUMERIC,
@@ -172,14 +172,30 @@ def feature_registry(con: duckdb.DuckDBPyConnection,
     return reg
 
 
-def profile_sql(spine_sql: str, fields: DynamicFields) -> tuple[str, list]:
-    """The one-statement feature query over ``spine(customer_id, as_of)``.
+def profile_sql(fields: DynamicFields, *, as_of: date | None = None,
+                spine_sql: str | None = None) -> tuple[str, list]:
+    """The one-statement feature query and all its parameters.
 
-    ``spine_sql`` is SQL text of a relation (trusted: built in this module); returns the
-    statement and the parameters to bind after the spine's own parameters.
+    Either ``as_of`` (every customer at one date) or ``spine_sql``: SQL text of a relation
+    ``(customer_id, as_of)`` built in this module (never user text). With one date the
+    orders are filtered by a constant, so DuckDB scans them once with the filter pushed
+    down instead of joining 10M orders to the spine.
     """
-    # Parameters are collected in the order their placeholders appear in the SQL below.
     params: list = []
+    if as_of is not None:
+        spine = "SELECT customer_id, CAST(? AS DATE) AS as_of FROM customers"
+        spine_orders = ("NOT MATERIALIZED (SELECT customer_id, CAST(? AS DATE) AS as_of, "
+                        "order_id, order_ts, revenue, discount, channel, promo_id "
+                        "FROM orders WHERE order_ts < CAST(? AS TIMESTAMP))")
+        params += [as_of, as_of, as_of]
+    elif spine_sql is not None:
+        spine = spine_sql
+        spine_orders = ("MATERIALIZED (SELECT s.customer_id, s.as_of, o.order_id, o.order_ts, "
+                        "o.revenue, o.discount, o.channel, o.promo_id FROM spine s "
+                        "JOIN orders o ON o.customer_id = s.customer_id "
+                        "AND o.order_ts < CAST(s.as_of AS TIMESTAMP))")
+    else:
+        raise ValueError("give as_of or spine_sql")
     chan_cols = []
     for value, name in fields.channels.items():
         chan_cols.append(f"coalesce(sum(n) FILTER (WHERE channel = ?), 0) * 1.0 "
@@ -194,10 +210,8 @@ def profile_sql(spine_sql: str, fields: DynamicFields) -> tuple[str, list]:
                         for alias, (col, _) in fields.attributes.items())
     # Shares are 0, not empty, for customers without orders: rules and k-means need numbers.
     cat_select = "".join(f", coalesce(cm.{n}, 0.0) AS {n}" for n in fields.categories.values())
-    chan_select = "".join(f", coalesce(ch.{n}, 0.0) AS {n}" for n in fields.channels.values())
-    lines_cte = ""
-    lines_join = ""
-    fav_cat = ""
+    chan_select = "".join(f", coalesce(o.{n}, 0.0) AS {n}" for n in fields.channels.values())
+    lines_cte = lines_join = fav_cat = ""
     if fields.categories:
         # Ties go to the alphabetically last category, so results never depend on scan order.
         lines_cte = f""",
@@ -215,45 +229,36 @@ cat_mix AS (
 )"""
         lines_join = "LEFT JOIN cat_mix cm ON cm.customer_id = s.customer_id AND cm.as_of = s.as_of"
         fav_cat = ", cm.favourite_category"
+    since = "o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL"
     sql = f"""
-WITH spine AS ({spine_sql}),
-spine_orders AS (
-    SELECT s.customer_id, s.as_of, o.*
-    EXCLUDE (customer_id)
-    FROM spine s JOIN orders o
-      ON o.customer_id = s.customer_id AND o.order_ts < CAST(s.as_of AS TIMESTAMP)
-),
-ord AS (
-    SELECT o.customer_id, o.as_of,
-        count(*) AS frequency,
-        sum(o.revenue) AS monetary,
-        sum(coalesce(o.discount, 0)) AS discount_total,
-        max(o.order_ts) AS last_ts, min(o.order_ts) AS first_ts,
-        count(*) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 30 DAY)
-            AS orders_30d,
-        count(*) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 90 DAY)
-            AS orders_90d,
-        count(*) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 365 DAY)
-            AS orders_365d,
-        sum(o.revenue) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 30 DAY)
-            AS revenue_30d,
-        sum(o.revenue) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 90 DAY)
-            AS revenue_90d,
-        sum(o.revenue) FILTER (WHERE o.order_ts >= CAST(o.as_of AS TIMESTAMP) - INTERVAL 365 DAY)
-            AS revenue_365d,
+WITH spine AS ({spine}),
+spine_orders AS {spine_orders},
+by_channel AS (
+    -- one pass over the orders: additive figures per customer and channel
+    SELECT o.customer_id, o.as_of, o.channel, count(*) AS n, sum(o.revenue) AS rev,
+        sum(coalesce(o.discount, 0)) AS disc, max(o.order_ts) AS last_ts,
+        min(o.order_ts) AS first_ts,
+        count(*) FILTER (WHERE {since} 30 DAY) AS o30,
+        count(*) FILTER (WHERE {since} 90 DAY) AS o90,
+        count(*) FILTER (WHERE {since} 365 DAY) AS o365,
+        sum(o.revenue) FILTER (WHERE {since} 30 DAY) AS r30,
+        sum(o.revenue) FILTER (WHERE {since} 90 DAY) AS r90,
+        sum(o.revenue) FILTER (WHERE {since} 365 DAY) AS r365,
         count(*) FILTER (WHERE o.promo_id IS NOT NULL OR coalesce(o.discount, 0) > 0)
             AS promo_orders
-    FROM spine_orders o GROUP BY o.customer_id, o.as_of
+    FROM spine_orders o GROUP BY ALL
 ),
-chan_counts AS (
-    SELECT customer_id, as_of, channel, count(*) AS n, max(order_ts) AS last_ts
-    FROM spine_orders WHERE channel IS NOT NULL GROUP BY ALL
-),
-chan_mix AS (
-    -- ties go to the channel used most recently
-    SELECT customer_id, as_of, arg_max(channel, (n, last_ts, channel)) AS favourite_channel
-           {''.join(', ' + c for c in chan_cols)}
-    FROM chan_counts GROUP BY customer_id, as_of
+ord AS (
+    SELECT customer_id, as_of, sum(n) AS frequency, sum(rev) AS monetary,
+        sum(disc) AS discount_total, max(last_ts) AS last_ts, min(first_ts) AS first_ts,
+        sum(o30) AS orders_30d, sum(o90) AS orders_90d, sum(o365) AS orders_365d,
+        sum(r30) AS revenue_30d, sum(r90) AS revenue_90d, sum(r365) AS revenue_365d,
+        sum(promo_orders) AS promo_orders,
+        -- ties go to the channel used most recently
+        arg_max(channel, (n, last_ts, channel)) FILTER (WHERE channel IS NOT NULL)
+            AS favourite_channel
+        {''.join(', ' + c for c in chan_cols)}
+    FROM by_channel GROUP BY customer_id, as_of
 ){lines_cte},
 expo AS (
     -- only treated exposures whose response window had closed by the as-of moment
@@ -289,12 +294,11 @@ SELECT s.customer_id, s.as_of,
     o.promo_orders * 1.0 / nullif(o.frequency, 0) AS promo_order_share,
     coalesce(x.promo_exposures, 0) AS promo_exposures,
     x.past_promo_response,
-    ch.favourite_channel{fav_cat}{cat_select}{chan_select}{attr_cols}
+    o.favourite_channel{fav_cat}{cat_select}{chan_select}{attr_cols}
 FROM spine s
 JOIN customers c ON c.customer_id = s.customer_id
 LEFT JOIN ord o ON o.customer_id = s.customer_id AND o.as_of = s.as_of
 LEFT JOIN expo_out x ON x.customer_id = s.customer_id AND x.as_of = s.as_of
-LEFT JOIN chan_mix ch ON ch.customer_id = s.customer_id AND ch.as_of = s.as_of
 {lines_join}
 WHERE coalesce(c.signup_date, CAST(o.first_ts AS DATE)) <= CAST(s.as_of AS DATE)
 """
@@ -311,10 +315,8 @@ def compute_profiles(con: duckdb.DuckDBPyConnection, as_of: date,
                      fields: DynamicFields | None = None) -> pd.DataFrame:
     """One row per customer known by ``as_of``, every feature of :func:`feature_registry`."""
     fields = fields or discover_fields(con)
-    sql, params = profile_sql("SELECT customer_id, CAST(? AS DATE) AS as_of FROM customers",
-                              fields)
-    df = con.cursor().execute(sql + " ORDER BY s.customer_id",
-                              [_as_of_param(as_of), *params]).df()
+    sql, params = profile_sql(fields, as_of=_as_of_param(as_of))
+    df = con.cursor().execute(sql + " ORDER BY s.customer_id", params).df()
     return df.drop(columns="as_of")
 
 
@@ -333,7 +335,7 @@ def compute_profiles_for_pairs(con: duckdb.DuckDBPyConnection, pairs: pd.DataFra
     cur.register("profile_pairs_input", pairs[["customer_id", "as_of"]])
     try:
         sql, params = profile_sql(
-            "SELECT DISTINCT customer_id, as_of FROM profile_pairs_input", fields)
+            fields, spine_sql="SELECT DISTINCT customer_id, as_of FROM profile_pairs_input")
         return cur.execute(sql + " ORDER BY s.customer_id, s.as_of", params).df()
     finally:
         cur.unregister("profile_pairs_input")
@@ -361,10 +363,9 @@ def materialise_profiles(con: duckdb.DuckDBPyConnection, as_of: date) -> str:
     if exists:
         return name
     fields = discover_fields(con)
-    sql, params = profile_sql("SELECT customer_id, CAST(? AS DATE) AS as_of FROM customers",
-                              fields)
+    sql, params = profile_sql(fields, as_of=as_of)
     cur.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * EXCLUDE (as_of) FROM ({sql})",
-                [as_of, *params])
+                params)
     # Tables of an older data version are stale; beyond that keep only a few as-of dates.
     others = [r[0] for r in cur.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> ? "

@@ -117,8 +117,16 @@ def describe_clusters(differences: pd.DataFrame, registry: Mapping[str, Feature]
     return out
 
 
-def default_features(registry: Mapping[str, Feature]) -> list[str]:
-    """A sensible starting choice: RFM, AOV, tenure, discount and promo behaviour."""
+def default_features(registry: Mapping[str, Feature],
+                     df: pd.DataFrame | None = None) -> list[str]:
+    """A sensible starting choice: RFM, AOV, tenure, discount and promo behaviour.
+
+    With ``df``, features that are constant there are left out (e.g. discount share in
+    a data set that records no discounts): they cannot separate anyone.
+    """
     wanted = ["recency_days", "frequency", "monetary", "aov", "tenure_days",
               "discount_share", "promo_order_share", "revenue_90d"]
-    return [f for f in wanted if f in registry]
+    out = [f for f in wanted if f in registry]
+    if df is not None:
+        out = [f for f in out if f in df and df[f].nunique(dropna=True) > 1]
+    return out

@@ -143,11 +143,17 @@ def _compile(node: Any, fields: Mapping[str, Feature], table: str, params: list,
     if op == "not in":
         return f"(NOT list_contains(?, {col}))"
     # top N %: customers whose cume_dist (ties share the largest) is within N % of those
-    # with a value; ties at the edge stay out together, so the segment never exceeds N %.
-    order = "DESC" if op == "top %" else "ASC"
-    return (f"(customer_id IN (SELECT customer_id FROM (SELECT customer_id, cume_dist() "
-            f"OVER (ORDER BY {col} {order}) AS cd FROM {table} WHERE {col} IS NOT NULL) "
-            f"WHERE cd <= ?))")
+    # with a value, so ties at the edge stay out together. Found from one quantile plus a
+    # tie check (O(n)); a cume_dist window would sort the table on every edit (~7x slower).
+    pct = params.pop() * 100  # the count limit uses N·n/100: exact for whole percentages
+    if op == "bottom %":  # mirror: bottom N % of x is top N % of -x
+        col = f"(-{col})"
+    params.extend([pct, pct, 1 - pct / 100])
+    th = (f"(SELECT CASE WHEN floor(? * count({col}) / 100) < 1 THEN NULL "
+          f"WHEN count(*) FILTER (WHERE {col} >= q.v) <= floor(? * count({col}) / 100) "
+          f"THEN q.v ELSE min({col}) FILTER (WHERE {col} > q.v) END "
+          f"FROM {table}, (SELECT quantile_disc({col}, ?) AS v FROM {table}) q GROUP BY q.v)")
+    return f"({col} >= {th})"
 
 
 def rule_size(con: duckdb.DuckDBPyConnection, table: str, rule: Mapping[str, Any],

@@ -100,3 +100,20 @@ def test_parse_value_from_text():
         "gold", "silver"]
     with pytest.raises(ValidationError, match="Revenue needs a number, got 'abc'"):
         rules.parse_value("abc", num, ">")
+
+
+@pytest.mark.parametrize("op, pct", [("top %", 20), ("top %", 29), ("bottom %", 7),
+                                     ("top %", 100), ("bottom %", 0.5)])
+def test_top_percent_matches_cume_dist_with_ties(tmp_db_path, op, pct):
+    con = profiles.db.connect(tmp_db_path)
+    con.execute("CREATE TABLE p AS SELECT i AS customer_id, "
+                "CASE WHEN i % 13 = 0 THEN NULL ELSE (i * 7919) % 37 END AS frequency, "
+                "1.0 AS monetary FROM range(500) r(i)")
+    order = "DESC" if op == "top %" else "ASC"
+    expected = [r[0] for r in con.execute(
+        f"SELECT customer_id FROM (SELECT customer_id, cume_dist() OVER (ORDER BY frequency "
+        f"{order}) cd FROM p WHERE frequency IS NOT NULL) WHERE cd <= ? ORDER BY 1",
+        [pct / 100]).fetchall()]
+    got = list(rules.rule_members(con, "p", {"field": "frequency", "op": op, "value": pct},
+                                  profiles.FEATURES))
+    assert got == expected
