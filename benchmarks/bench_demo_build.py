@@ -4,12 +4,14 @@
     .venv/bin/python benchmarks/bench_demo_build.py --customers 1000000
 
 Peak memory is this process's maximum resident set size (getrusage), which includes
-DuckDB's buffers. The machine may be shared: run twice if a figure looks off.
+DuckDB's buffers. The machine may be shared: the CPU time and load average show
+whether the wall time was inflated by other work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -45,13 +47,16 @@ def main() -> None:
         )
         seconds = time.perf_counter() - start
         size_mb = path.stat().st_size / 2**20
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
     target = TARGET_SECONDS.get(args.customers)
     verdict = ""
     if target is not None:
         verdict = f" (target ≤ {target:g} s: {'met' if seconds <= target else 'MISSED'})"
     print(f"demo build, {args.customers:,} customers, seed {args.seed}")
     print(f"  build time   {seconds:8.2f} s{verdict}")
+    print(f"  cpu time     {cpu:8.2f} s (all threads; load average now {os.getloadavg()[0]:.1f})")
     print(f"  peak memory  {peak_mb:8.0f} MB (max RSS)")
     print(f"  file size    {size_mb:8.1f} MB")
     for table, rows in counts.items():
