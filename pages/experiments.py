@@ -149,8 +149,9 @@ def _readout_tab() -> None:
         st.error("Pick at least one metric column to read out.")
         return
     arms_in_data = sorted(pd.unique(df[spec["arm_col"]].dropna()), key=str)
-    split_text = st.text_input("Intended split (blank = equal)", key=K + "split",
-                               placeholder="e.g. 1:1:1 or 90:10",
+    split_label = ("Intended split (needed for the sample-ratio check)" if source == PAST
+                   else "Intended split (blank = equal)")
+    split_text = st.text_input(split_label, key=K + "split", placeholder="e.g. 1:1:1 or 90:10",
                                help=f"Weights in the order {', '.join(map(str, arms_in_data))}.")
     try:
         intended = _parse_split(split_text, arms_in_data)
@@ -158,9 +159,15 @@ def _readout_tab() -> None:
         st.error(f"Intended split: {e}")
         return
     # The split is checked first and on its own: a broken split voids every number below.
+    # A past promotion's hold-out share is not recorded, so equal is no default for it.
     unit_col = spec.get("unit_col")
-    srm = ex.check_sample_ratio(ex.count_units(df, spec["arm_col"], unit_col), intended)
-    (st.error if srm.mismatch else st.success)(srm.message, icon=":material/balance:")
+    counts = ex.count_units(df, spec["arm_col"], unit_col)
+    if intended is None and source == PAST:
+        st.info("Sample-ratio check: type the intended split above (e.g. 80:20) to check it. "
+                "Observed: " + " / ".join(f"{k} {v:,}" for k, v in counts.items()) + ".")
+    else:
+        srm = ex.check_sample_ratio(counts, intended)
+        (st.error if srm.mismatch else st.success)(srm.message, icon=":material/balance:")
     try:
         readout = _readout(df, {**spec, "source": label})
     except PromoLabError as e:

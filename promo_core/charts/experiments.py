@@ -74,6 +74,8 @@ def build_cumulative_lift_chart(lift: pd.DataFrame, period_label: str) -> go.Fig
         fig.add_scatter(x=x, y=part["diff"], mode="lines+markers", name=str(arm),
                         line={"color": color})
     fig.add_hline(y=0, line_dash="dash", line_color=CONTROL)
+    if not pd.api.types.is_datetime64_any_dtype(lift["period"]):
+        fig.update_xaxes(type="category")  # weeks 1–4, not a continuous 1.0–4.0 axis
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, xaxis_title=period_label,
                       yaxis_title="difference to control", title="Cumulative lift over time")
     return fig
@@ -121,7 +123,7 @@ def build_outcome_bands_chart(outcomes: pd.DataFrame, value: str = "regret") -> 
                         showlegend=False, hoverinfo="skip")
         fig.add_scatter(x=part["contacts"], y=part[f"{value}_mean"], mode="lines", name=policy,
                         line={"color": color, "width": 2})
-    title = {"regret": "Cumulative regret (expected outcome lost vs always the best variant)",
+    title = {"regret": "Cumulative regret",
              "conversions": "Cumulative conversions"}[value]
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, title=title,
                       xaxis_title="contacts sent", yaxis_title=value,
