@@ -34,6 +34,8 @@ if last:
                      hide_index=True, key="import_data.dropped")
     for note in last["notes"]:
         st.info(note)
+    st.page_link("pages/data.py", label="See the data-quality report of this data set",
+                 icon=":material/fact_check:")
 
 kind = st.radio("What are you importing?", [GENERIC, *importers.PRESETS], key=KIND,
                 format_func=lambda k: "My own tables" if k == GENERIC else k.replace("_", " ")

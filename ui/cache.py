@@ -24,6 +24,10 @@ def get_connection(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def active_path() -> str:
+    if state.ACTIVE_DATASET not in st.session_state:  # page run without app.py
+        from ui import widgets
+
+        widgets.init_session()
     return st.session_state[state.ACTIVE_DATASET]
 
 

@@ -20,17 +20,23 @@ def init_session() -> None:
         st.session_state[state.ACTIVE_DATASET] = str(available[0] if available else paths.DEMO_DB)
         st.session_state.pop(state.AS_OF, None)
     if state.AS_OF not in st.session_state:
-        st.session_state[state.AS_OF] = datasets.default_as_of(cache.active_connection())
+        # Back on a data set seen before: keep the date chosen for it then.
+        chosen = st.session_state.get(_as_of_key(st.session_state[state.ACTIVE_DATASET]))
+        st.session_state[state.AS_OF] = chosen or datasets.default_as_of(cache.active_connection())
+
+
+def _as_of_key(path: str) -> str:
+    # One date widget per data set, so a switch shows the new data set's own date.
+    return f"app.as_of_picker:{path}"
 
 
 def _on_dataset_change() -> None:
     st.session_state[state.ACTIVE_DATASET] = st.session_state["app.dataset_picker"]
     st.session_state.pop(state.AS_OF, None)
-    st.session_state.pop("app.as_of_picker", None)
 
 
-def _on_as_of_change() -> None:
-    st.session_state[state.AS_OF] = st.session_state["app.as_of_picker"]
+def _on_as_of_change(key: str) -> None:
+    st.session_state[state.AS_OF] = st.session_state[key]
 
 
 def render_sidebar() -> None:
@@ -42,7 +48,6 @@ def render_sidebar() -> None:
     # A page may switch the data set (e.g. after an import): make the picker follow.
     if st.session_state.get("app.dataset_picker") != active:
         st.session_state["app.dataset_picker"] = active
-        st.session_state.pop("app.as_of_picker", None)
     with st.sidebar:
         st.selectbox(
             "Data set", options, format_func=datasets.label,
@@ -55,7 +60,7 @@ def render_sidebar() -> None:
         if first is not None and as_of is not None:
             st.date_input(
                 "Analysis as of", value=as_of, min_value=first, max_value=last,
-                key="app.as_of_picker", on_change=_on_as_of_change,
+                key=_as_of_key(active), on_change=_on_as_of_change, args=(_as_of_key(active),),
                 help="Profiles, segments and models use only data up to this day.",
             )
         kpis = cache.load_kpis(cache.active_path(), cache.active_version())

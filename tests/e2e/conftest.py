@@ -101,12 +101,12 @@ def browser() -> Iterator[object]:
 def page(browser, app_url: str) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(90_000)
     yield pg
     context.close()
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
+def wait_for_app(page, timeout: float = 120_000) -> None:
     """Wait until Streamlit has finished running the script (no 'running' widget)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_function(
