@@ -9,6 +9,14 @@ Conventions
   what the shop gave off it (so the customer paid ``revenue - discount``), and
   ``cost_of_goods`` is what the goods cost the shop. Gross margin is
   ``revenue - cost_of_goods``; the discount is a promotion cost, counted once.
+- ``orders.discount`` is the shop's redemption cost on that order: the price reduction
+  for ``percent_off``/``amount_off``/``spend_threshold``, the unit cost of the free item
+  for ``bogo``/``free_gift``, the shipping cost for ``free_shipping`` (so it can exceed
+  a small basket).
+- ``promotions.value`` by mechanic: ``percent_off`` depth in percentage points (20 =
+  20 % off); ``amount_off`` and ``spend_threshold`` the money off (with ``min_spend``
+  the threshold X); ``bogo``/``free_gift``/``free_shipping`` carry their cost in
+  ``unit_cost``/``shipping_cost``.
 - ``exposures.is_control`` marks the hold-out of a past promotion. Optional outcome
   columns (``converted``, ``revenue``, ``visited``) are filled by data sets that carry
   them (Hillstrom); otherwise outcomes come from ``orders`` after ``exposed_at``.
