@@ -105,8 +105,10 @@ def train_uplift(table: TrainingTable, arms: Sequence[int], outcome: str,
             "No signal: the best learner's Qini interval reaches into the band of random "
             "rankings, so targeting adds nothing demonstrable over sending to everyone.")
     policy = None
-    if len(arms) > 1 and winner is not None:
-        model = models[winner]
+    if len(arms) > 1:
+        # Without a crowned learner the comparison still says whether a per-customer
+        # choice beats one arm for everyone (usually: no demonstrable gain).
+        model = models[winner or max(models, key=lambda k: evaluations[k].metrics["qini"])]
         pred = predict_arm_outcomes(model, test_rows)
         labels = [CONTROL_ARM, *model.arms]
         names = {CONTROL_ARM: "no promotion",
