@@ -17,7 +17,8 @@ Public API
 - ``build_explainer(model, features, promotion=None, method="auto", fit_rows=5000, seed=0)
   -> UpliftExplainer`` (``.explain(features) -> UpliftExplanation``);
   ``explain_uplift(model, features, promotion=None, method="auto", max_rows=10_000,
-  seed=0) -> UpliftExplanation`` (samples, and says so in ``sampled``).
+  seed=0) -> UpliftExplanation`` (samples, and says so in ``sampled``);
+  ``explain_scores(features, scores, feature_columns)`` — the surrogate on any uplift.
 - Methods: :data:`EXACT` (X-learner: TreeSHAP of its uplift regressors) and
   :data:`SURROGATE` (T/S: TreeSHAP of a shallow regressor fitted to the predicted uplift,
   with fidelity R²); additivity within :data:`TOLERANCE` per row. See :mod:`.shap_uplift`.
@@ -47,6 +48,7 @@ from promo_core.explain.shap_uplift import (
     UpliftExplanation,
     build_explainer,
     choose_method,
+    explain_scores,
     explain_uplift,
 )
 from promo_core.explain.text import format_uplift, format_value, label_of, uplift_axis_title
@@ -54,7 +56,8 @@ from promo_core.explain.text import format_uplift, format_value, label_of, uplif
 __all__ = [
     "EXACT", "MAX_ROWS", "METHODS", "SURROGATE", "TOLERANCE", "UpliftExplainer",
     "UpliftExplanation", "UpliftRules", "build_explainer", "choose_method",
-    "describe_customer", "describe_global", "describe_segment", "explain_uplift",
+    "describe_customer", "describe_global", "describe_segment", "explain_scores",
+    "explain_uplift",
     "feature_groups", "fit_rules", "format_uplift", "format_value", "label_of",
     "sample_frame", "sample_positions", "segment_differences", "uplift_axis_title",
 ]
