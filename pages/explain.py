@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -168,7 +169,8 @@ elif view == "A segment":
                        key=KEY + "segment_beeswarm")
 
 else:
-    order = pd.Series(everyone.uplift).sort_values(ascending=False).index[:TOP_LIST]
+    # Stable, so that ties (trees give many equal uplifts) keep customer order.
+    order = np.argsort(-everyone.uplift, kind="stable")[:TOP_LIST]
     top_ids = [int(everyone.customer_ids[i]) for i in order]
     c = st.columns(2)
     picked = c[0].selectbox(
