@@ -86,7 +86,7 @@ if model_id is None:
 try:
     model = load_champion(path, version, model_id)
     features = load_features(path, version, as_of)
-except (PromoLabError, ValueError) as e:
+except (PromoLabError, ValueError, OSError) as e:
     fail(e)
     st.stop()
 margin_rate, sigma = load_shop_rates(path, version, as_of)

@@ -41,7 +41,9 @@ COMMON_FIELDS = ("name", "promo_type", "channel", "duration_days", "cost_per_con
 
 
 def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value == ""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    return bool(np.ndim(value) == 0 and pd.isna(value))
 
 
 def _number(promo: Mapping[str, Any], key: str, problems: list[ValidationProblem],
