@@ -82,6 +82,10 @@ def _save(name: str, kind: str, definition: dict, ids: pd.Series, key: str) -> N
     except ValidationError as e:
         st.session_state[key] = e
         return
+    # what was just saved is what the analyst wants to compare next
+    compare = st.session_state.get(f"{K}saved.compare")
+    if compare is not None:
+        st.session_state[f"{K}saved.compare"] = [*compare, seg_id][-4:]
     st.session_state[state.FLASH] = f"Saved segment '{' '.join(name.split())}' " \
                                     f"({len(pd.unique(ids)):,} customers, id {seg_id})."
     st.rerun()
@@ -131,6 +135,9 @@ def rule_builder() -> None:
     if c[3].button("Remove last", key=f"{K}rule.remove", disabled=n <= 1):
         st.session_state[f"{K}rule.n"] = n = n - 1
     rows = [_condition_row(i) for i in range(n)]
+    if any(not r["text"].strip() for r in rows):
+        st.info("Enter a value for each condition to see the segment's size.")
+        return
     try:
         rule = _build_rule(rows, within, between)
         size = rules.rule_size(con, table, rule, reg)

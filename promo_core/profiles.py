@@ -249,11 +249,13 @@ by_channel AS (
     FROM spine_orders o GROUP BY ALL
 ),
 ord AS (
-    SELECT customer_id, as_of, sum(n) AS frequency, sum(rev) AS monetary,
+    SELECT customer_id, as_of, sum(n)::BIGINT AS frequency, sum(rev) AS monetary,
         sum(disc) AS discount_total, max(last_ts) AS last_ts, min(first_ts) AS first_ts,
-        sum(o30) AS orders_30d, sum(o90) AS orders_90d, sum(o365) AS orders_365d,
+        -- counts stay integers (a sum of BIGINT is HUGEINT, which pandas turns into floats)
+        sum(o30)::BIGINT AS orders_30d, sum(o90)::BIGINT AS orders_90d,
+        sum(o365)::BIGINT AS orders_365d,
         sum(r30) AS revenue_30d, sum(r90) AS revenue_90d, sum(r365) AS revenue_365d,
-        sum(promo_orders) AS promo_orders,
+        sum(promo_orders)::BIGINT AS promo_orders,
         -- ties go to the channel used most recently
         arg_max(channel, (n, last_ts, channel)) FILTER (WHERE channel IS NOT NULL)
             AS favourite_channel

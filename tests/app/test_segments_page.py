@@ -14,6 +14,7 @@ def metrics(at) -> dict[str, str]:
 def test_rule_segment_live_size_save_and_compare(tiny_app):
     at = run_app(PAGE)
     assert at.title[0].value == "Segments"
+    assert at.info[0].value.startswith("Enter a value for each condition")
     at.selectbox(key="segments.rule.0.field").set_value("frequency")
     at.selectbox(key="segments.rule.0.op").set_value(">=")
     at.text_input(key="segments.rule.0.value").set_value("2").run()

@@ -21,6 +21,7 @@ def shop(tmp_db_path):
 def test_features_match_hand_computed_values(shop):
     df = profiles.compute_profiles(shop, AS_OF).set_index("customer_id")
     assert list(df.index) == [1, 2, 3]  # customer 4 signs up after the as-of date
+    assert df["frequency"].dtype == "int64" and df["orders_365d"].dtype == "int64"
     c1, c2, c3 = df.loc[1], df.loc[2], df.loc[3]
     assert (c1.recency_days, c1.frequency, c1.monetary, c1.aov) == (10, 2, 150.0, 75.0)
     assert c1.tenure_days == 425
