@@ -124,10 +124,20 @@ class _Problem:
         s = len(o.segment_names)
         self.smax = np.array([c.segment_max.get(n, np.inf) for n in o.segment_names] + [np.inf])
         self.smin = np.array([c.segment_min.get(n, 0) for n in o.segment_names] + [0.0])
-        self.seg = np.where(o.segment >= 0, o.segment, s)
-        self.max_contacts = float(np.floor(c.max_contact_share * len(o.segment) + 1e-9))
+        seg = np.where(o.segment >= 0, o.segment, s)
         ok = o.allowed & used[None, :]
-        self.value = np.where(ok, o.value, -np.inf)
+        # With every multiplier ≥ 0 (and a non-negative minimum ROI), an option's reduced
+        # value never exceeds its own value, so unprofitable options can never be chosen:
+        # leave those customers out of every pass (most customers, in real campaigns).
+        if not self.smin[:-1].any() and (self.rho is None or self.rho >= 0):
+            ok &= o.value > 0
+        self.rows = np.nonzero(ok.any(axis=1))[0]
+        ok = ok[self.rows]
+        self.seg, self.cost = seg[self.rows], o.cost[self.rows]
+        self.v_all = o.value[self.rows]
+        self.value = np.where(ok, self.v_all, -np.inf)
+        self.value32, self.cost32 = self.value.astype(np.float32), self.cost.astype(np.float32)
+        self.max_contacts = float(np.floor(c.max_contact_share * len(o.segment) + 1e-9))
         # Multipliers: budget, contacts, caps (K), seg max (S+1), seg min (S+1), ROI.
         self.rhs = np.concatenate([[c.budget - self.F, self.max_contacts], self.cap,
                                    self.smax, -self.smin,
@@ -139,19 +149,28 @@ class _Problem:
         self.rhs = np.where(active, self.rhs, 0.0)
 
     def reduced(self, lam: np.ndarray) -> np.ndarray:
+        """v(1 + λ_R) − c(λ_B + λ_R ρ) − λ_C − λ_cap[k] − (λ_max − λ_min)[segment].
+
+        In float32 and in place: this pass over (customers × promotions) is the whole
+        cost of an iteration, and it is memory-bound.
+        """
         K, S1 = len(self.cap), len(self.smax)
         lb, lc, lcap = lam[0], lam[1], lam[2:2 + K]
         lsmax, lsmin = lam[2 + K:2 + K + S1], lam[2 + K + S1:2 + K + 2 * S1]
         lr, rho = lam[-1], self.rho or 0.0
-        v, cost = self.value, self.o.cost
-        r = v * (1 + lr) - cost * (lb + lr * rho) - lc - lcap[None, :]
-        return r - (lsmax - lsmin)[self.seg][:, None]
+        r = self.cost32 * np.float32(-(lb + lr * rho))
+        r += self.value32 if lr == 0 else self.value32 * np.float32(1 + lr)
+        r -= (lc + lcap).astype(np.float32)[None, :]
+        pen = lsmax - lsmin
+        if pen.any():
+            r -= pen.astype(np.float32)[self.seg][:, None]
+        return r
 
     def usage(self, choice: np.ndarray) -> np.ndarray:
         on = choice >= 0
         k = choice[on]
         rows = np.nonzero(on)[0]
-        v, cost = self.o.value[rows, k], self.o.cost[rows, k]
+        v, cost = self.v_all[rows, k], self.cost[rows, k]
         K, S1 = len(self.cap), len(self.smax)
         seg = np.bincount(self.seg[on], minlength=S1).astype(float)
         return np.concatenate([[cost.sum(), on.sum()], np.bincount(k, minlength=K),
@@ -162,40 +181,72 @@ class _Problem:
         k = np.argmax(red, axis=1)
         best = red[np.arange(len(k)), k]
         choice = np.where(best > 0, k, -1)
-        g = float(np.maximum(best, 0).sum() + lam @ self.rhs)
+        g = float(np.maximum(best, 0).sum(dtype=np.float64) + lam @ self.rhs)
         return g, self.rhs - self.usage(choice), choice
 
 
-def _kelley(p: _Problem, max_iter: int, tol: float) -> tuple[float, np.ndarray, int]:
-    """Minimise the dual by cutting planes; return (best bound, its choice, iterations)."""
+def _kelley(p: _Problem, max_iter: int, tol: float, start: np.ndarray | None = None
+            ) -> tuple[float, np.ndarray, int, np.ndarray]:
+    """Minimise the dual by cutting planes; return (bound, its choice, iterations, λ).
+
+    From a ``start`` (multipliers of a sample), the master LP is kept in a box around
+    the best λ so far, widened whenever the box binds: the cuts stay globally valid, so
+    stopping only when the box does not bind is the plain Kelley criterion.
+    """
     m = len(p.rhs)
     scale = max(1.0, float(np.nanmax(np.abs(np.where(np.isfinite(p.value), p.value, 0)))))
     upper = np.where(p.active, 50.0 * scale, 0.0)
     upper[0] = upper[-1] = 0.0
     if p.active[0]:
-        ratio = np.where(np.isfinite(p.value), p.value, 0) / np.maximum(p.o.cost, 1e-9)
+        ratio = np.where(np.isfinite(p.value), p.value, 0) / np.maximum(p.cost, 1e-9)
         upper[0] = 10.0 * max(1.0, float(ratio.max()))
     if p.active[-1]:
         upper[-1] = 1e3
-    lam = np.zeros(m)
+    lam = np.zeros(m) if start is None else np.clip(start, 0.0, upper)
+    radius = None if start is None else np.maximum(0.3 * lam, 1e-3 * upper)
     cuts_a, cuts_b = [], []
-    best_g, best_choice, it = np.inf, None, 0
+    best_g, best_choice, best_lam, it = np.inf, None, lam, 0
     for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         g, sub, choice = p.dual(lam)
         if g < best_g:
-            best_g, best_choice = g, choice
+            best_g, best_choice, best_lam = g, choice, lam
         # θ ≥ g + sub·(λ' − λ)  ⇔  −θ + sub·λ' ≤ sub·λ − g
         cuts_a.append(np.concatenate([[-1.0], sub]))
         cuts_b.append(float(sub @ lam - g))
+        lo, hi = np.zeros(m), upper
+        if radius is not None:
+            lo, hi = np.maximum(0.0, best_lam - radius), np.minimum(upper, best_lam + radius)
         res = linprog(np.r_[1.0, np.zeros(m)], A_ub=np.array(cuts_a), b_ub=np.array(cuts_b),
-                      bounds=[(None, None)] + [(0.0, u) for u in upper], method="highs")
+                      bounds=[(None, None), *zip(lo, hi, strict=True)], method="highs")
         if res.status != 0:
             break
-        lower = float(res.x[0])
-        if best_g - lower <= tol * max(1.0, abs(best_g)):
-            break
         lam = res.x[1:]
-    return best_g, best_choice, it
+        binds = radius is not None and bool(
+            (((lam <= lo + 1e-12) & (lo > 0)) | ((lam >= hi - 1e-12) & (hi < upper))).any())
+        if best_g - float(res.x[0]) <= tol * max(1.0, abs(best_g)):
+            if not binds:
+                break
+            radius = radius * 4.0
+    return best_g, best_choice, it, best_lam
+
+
+def _sample_start(o: Options, c: Constraints, used: np.ndarray, rows: np.ndarray,
+                  tol: float) -> np.ndarray:
+    """Multipliers of a random 5 % sample with every limit scaled to it (a warm start)."""
+    rng = np.random.default_rng(0)
+    pick = np.sort(rng.choice(rows, size=max(20_000, len(rows) // 20), replace=False))
+    f = len(pick) / len(rows)
+    # Customers left out of ``rows`` can never be chosen, so they do not use any limit.
+    so = Options(o.keys, o.value[pick], o.cost[pick], o.allowed[pick], o.fixed * f,
+                 o.segment[pick], o.segment_names)
+    share = min(1.0, c.max_contact_share * len(o.segment) / len(rows))
+    sc_ = Constraints(
+        budget=c.budget * f, max_contact_share=share,
+        promo_caps={k: v * f for k, v in c.promo_caps.items()},
+        segment_min={k: v * f for k, v in c.segment_min.items()},
+        segment_max={k: v * f for k, v in c.segment_max.items()}, min_roi=c.min_roi,
+        margin_floor=c.margin_floor)
+    return _kelley(_Problem(so, sc_, used), 80, tol)[3]
 
 
 def _keep_top(choice: np.ndarray, mask: np.ndarray, score: np.ndarray, limit: float) -> None:
@@ -207,12 +258,12 @@ def _keep_top(choice: np.ndarray, mask: np.ndarray, score: np.ndarray, limit: fl
 
 def _repair(p: _Problem, choice: np.ndarray) -> np.ndarray:
     """Drop the least efficient contacts until every ≤ constraint holds, then fill."""
-    o, choice = p.o, choice.copy()
+    choice = choice.copy()
     rows = np.arange(len(choice))
     for _ in range(3):
         on = choice >= 0
-        v = np.where(on, o.value[rows, np.maximum(choice, 0)], 0.0)
-        cst = np.where(on, o.cost[rows, np.maximum(choice, 0)], 0.0)
+        v = np.where(on, p.v_all[rows, np.maximum(choice, 0)], 0.0)
+        cst = np.where(on, p.cost[rows, np.maximum(choice, 0)], 0.0)
         eff = v / np.maximum(cst, 1e-9)
         for k in np.nonzero(np.isfinite(p.cap))[0]:
             _keep_top(choice, choice == k, v, p.cap[k])
@@ -238,7 +289,6 @@ def _repair(p: _Problem, choice: np.ndarray) -> np.ndarray:
 
 def _fill(p: _Problem, choice: np.ndarray) -> np.ndarray:
     """Add unassigned customers with a profitable option, best ratio first, while all fits."""
-    o = p.o
     use = p.usage(choice)
     cand_v = np.where(p.value > 0, p.value, -np.inf)
     k = np.argmax(cand_v, axis=1)
@@ -247,16 +297,16 @@ def _fill(p: _Problem, choice: np.ndarray) -> np.ndarray:
     free = np.nonzero((choice < 0) & np.isfinite(vk))[0]
     if len(free) == 0:
         return choice
-    free = free[np.argsort(-vk[free] / np.maximum(o.cost[free, k[free]], 1e-9))]
+    free = free[np.argsort(-vk[free] / np.maximum(p.cost[free, k[free]], 1e-9))]
     kf, sf = k[free], p.seg[free]
     K, S1 = len(p.cap), len(p.smax)
     ok = _rank_within(kf) < (p.cap - use[2:2 + K])[kf]
     ok &= _rank_within(sf) < (p.smax - use[2 + K:2 + K + S1])[sf]
-    cst = o.cost[free, kf]
+    cst = p.cost[free, kf]
     ok &= np.cumsum(np.where(ok, cst, 0)) <= p.c.budget - p.F - use[0] + 1e-9
     ok &= np.cumsum(ok) <= p.max_contacts - use[1]
     if p.rho is not None:
-        net = np.cumsum(np.where(ok, p.rho * cst - o.value[free, kf], 0))
+        net = np.cumsum(np.where(ok, p.rho * cst - p.v_all[free, kf], 0))
         ok &= net <= -use[-1] - (1 + p.rho) * p.F
     choice = choice.copy()
     choice[free[ok]] = kf[ok]
@@ -316,9 +366,14 @@ def optimise(options: Options, constraints: Constraints, *, max_iter: int = 120,
     total_it = 0
     while True:
         p = _Problem(options, constraints, used)
-        bound, choice, it = _kelley(p, max_iter, tol) if used.any() else (0.0, None, 0)
+        choice = np.full(len(options.segment), -1)
+        bound, it = 0.0, 0
+        if used.any() and len(p.rows):
+            start_lam = (_sample_start(options, constraints, used, p.rows, tol)
+                         if len(p.rows) > 200_000 else None)
+            bound, compact, it, _ = _kelley(p, max_iter, tol, start_lam)
+            choice[p.rows] = _repair(p, compact)
         total_it += it
-        choice = _repair(p, choice) if choice is not None else np.full(len(options.segment), -1)
         plan = _score(options, choice, constraints, bound - p.F, total_it, start)
         if best is None or plan.net_profit > best.net_profit:
             best = plan
