@@ -18,7 +18,10 @@ PAGES = [
     ("Shop", "pages/import_data.py", "Import data", ":material/upload_file:"),
     ("Analyse", "pages/segments.py", "Segments", ":material/groups:"),
     ("Analyse", "pages/uplift.py", "Uplift models", ":material/trending_up:"),
-    ("Analyse", "pages/experiments.py", "Experiments", ":material/science:"),
+    ("Analyse", "pages/explain.py", "Explanations", ":material/psychology:"),
+    ("Plan", "pages/scenarios.py", "Scenarios", ":material/compare_arrows:"),
+    ("Plan", "pages/plans.py", "Plans & review", ":material/event_note:"),
+    ("Plan", "pages/experiments.py", "Experiments", ":material/science:"),
 ]
 ROOT = Path(__file__).parent
 sections: dict[str, list] = {}
