@@ -16,32 +16,6 @@ NO_UNIT, NO_TIME, NO_RATIO = "(none: each row is a unit)", "(none)", "(none)"
 K = "experiments."  # session-key prefix of this page
 
 
-# Private caches until ui/cache.py grows experiment loaders (asked of the lead).
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _promotions(path: str, version: str) -> pd.DataFrame:
-    return ex.list_promotions_with_control(cache.get_connection(path))
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Loading outcomes…")
-def _outcomes(path: str, version: str, promo_id: int) -> pd.DataFrame:
-    return ex.load_promotion_outcomes(cache.get_connection(path), promo_id)
-
-
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _upload(data: bytes, name: str) -> pd.DataFrame:
-    return ex.read_uploaded_table(data, name)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Computing the readout…")
-def _readout(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
-    return ex.compute_readout(df, **spec)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Simulating…")
-def _simulate(rates: tuple, names: tuple, policies: tuple, settings: dict):
-    return ex.compare_policies(list(rates), policies, arm_names=list(names), **settings)
-
-
 def _fmt(x: float, pct: bool = False) -> str:
     if pd.isna(x):
         return ""
@@ -83,7 +57,7 @@ def _parse_split(text: str, arms: list) -> dict | None:
 
 def _past_promotion_inputs() -> tuple[pd.DataFrame, dict, str | None, str] | None:
     path, version = cache.active_path(), cache.active_version()
-    promos = _promotions(path, version)
+    promos = cache.load_promotions_with_control(path, version)
     if promos.empty:
         st.info("This data set has no past promotion with a control group. "
                 "Upload a test file instead.")
@@ -91,7 +65,7 @@ def _past_promotion_inputs() -> tuple[pd.DataFrame, dict, str | None, str] | Non
     labels = {int(r.promo_id): f"{r.name} (#{r.promo_id}, {r.first_exposed:%d %b %Y}, "
               f"{r.treated:,} treated / {r.control:,} control)" for r in promos.itertuples()}
     promo_id = st.selectbox("Promotion", list(labels), format_func=labels.get, key=K + "promo")
-    df = _outcomes(path, version, promo_id)
+    df = cache.load_promotion_outcomes(path, version, promo_id)
     metrics = st.multiselect("Metrics", ex.available_metrics(df),
                              default=ex.available_metrics(df), key=K + "past_metrics")
     spec = {"arm_col": "arm", "control": "control", "metrics": metrics,
@@ -107,7 +81,7 @@ def _upload_inputs() -> tuple[pd.DataFrame, dict, str | None, str] | None:
         st.info("Upload a file with an arm column and one or more numeric outcome columns.")
         return None
     try:
-        df = _upload(file.getvalue(), file.name)
+        df = cache.load_uploaded_test(file.getvalue(), file.name)
     except PromoLabError as e:
         render_error(e)
         return None
@@ -169,7 +143,7 @@ def _readout_tab() -> None:
         srm = ex.check_sample_ratio(counts, intended)
         (st.error if srm.mismatch else st.success)(srm.message, icon=":material/balance:")
     try:
-        readout = _readout(df, {**spec, "source": label})
+        readout = cache.compute_readout(df, {**spec, "source": label})
     except PromoLabError as e:
         render_error(e)
         return
@@ -279,7 +253,7 @@ def _bandit_tab() -> None:
                 "seed": int(seed), "epsilon": float(eps),
                 "reward": "bernoulli" if conv else "gaussian", "reward_sd": float(sd)}
     try:
-        alloc, outcomes = _simulate(tuple(rates), tuple(names), ex.POLICIES, settings)
+        alloc, outcomes = cache.simulate_bandits(tuple(rates), tuple(names), ex.POLICIES, settings)
     except ValueError as e:
         st.error(f"{e}. Change the inputs above.")
         return

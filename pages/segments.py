@@ -11,51 +11,13 @@ import streamlit as st
 from promo_core import profiles
 from promo_core.charts import segments as charts
 from promo_core.errors import ValidationError
-from promo_core.segments import affinity, clusters, rfm, rules, store
+from promo_core.segments import clusters, rfm, rules, store
 from ui import cache, state
 from ui.widgets import money, render_error
 
 K = "segments."  # session-key prefix of this page
 MAX_CONDITIONS = 8
 GROUPS = [1, 2, 3]
-
-
-# --- cached loaders (to move to ui/cache.py) ------------------------------------------
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _registry(path: str, version: str) -> dict[str, profiles.Feature]:
-    return profiles.feature_registry(cache.get_connection(path))
-
-
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _profile_frame(path: str, version: str, as_of: date, table: str) -> pd.DataFrame:
-    return profiles.load_profiles(cache.get_connection(path), table)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _rfm(path: str, version: str, as_of: date, table: str, groups_json: str) -> pd.DataFrame:
-    groups = [rfm.RfmGroup(g["name"], tuple(g["r"]), tuple(g["f"]), tuple(g["m"]))
-              for g in json.loads(groups_json)]
-    return rfm.compute_rfm(cache.get_connection(path), table, groups)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _k_choice(path: str, version: str, as_of: date, table: str,
-              features: tuple[str, ...]) -> pd.DataFrame:
-    df = _profile_frame(path, version, as_of, table)
-    return clusters.choose_k(df, features, _registry(path, version), ks=range(2, 9))
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _clusters(path: str, version: str, as_of: date, table: str, features: tuple[str, ...],
-              k: int) -> clusters.ClusterResult:
-    df = _profile_frame(path, version, as_of, table)
-    return clusters.fit_clusters(df, features, _registry(path, version), k=k, seed=0)
-
-
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def _affinity(path: str, version: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    con = cache.get_connection(path)
-    return affinity.affinity_summary(con, as_of), affinity.category_pairs(con, as_of)
 
 
 # --- page frame -----------------------------------------------------------------------
@@ -70,7 +32,7 @@ if as_of is None:
     st.stop()
 with st.spinner(f"Computing customer profiles as of {as_of:%d %b %Y}…"):
     table = profiles.materialise_profiles(con, as_of)
-reg = _registry(path, version)
+reg = cache.load_feature_registry(path, version)
 st.caption(f"Profiles as of {as_of:%d %b %Y} (only data before that day). "
            "Revenue is at list price.")
 
@@ -167,8 +129,8 @@ def rfm_section() -> None:
     except ValidationError as e:
         render_error(e)
         return
-    scores = _rfm(path, version, as_of, table, rfm.groups_to_json(groups))
-    prof = _profile_frame(path, version, as_of, table)
+    scores = cache.load_rfm(path, version, as_of, table, rfm.groups_to_json(groups))
+    prof = cache.load_profile_frame(path, version, as_of, table)
     summary = rfm.summarise_rfm(scores, prof)
     st.plotly_chart(charts.build_rfm_chart(summary), key=f"{K}rfm.chart")
     st.dataframe(summary, hide_index=True, key=f"{K}rfm.table", column_config={
@@ -188,7 +150,7 @@ def rfm_section() -> None:
 # --- clusters -------------------------------------------------------------------------
 def cluster_section() -> None:
     numeric = [f for f, v in reg.items() if v.dtype == profiles.NUMERIC]
-    prof = _profile_frame(path, version, as_of, table)
+    prof = cache.load_profile_frame(path, version, as_of, table)
     with st.form(f"{K}cl.form"):
         feats = st.multiselect("Features", numeric, default=clusters.default_features(reg, prof),
                                format_func=lambda f: reg[f].label, key=f"{K}cl.features")
@@ -202,13 +164,14 @@ def cluster_section() -> None:
         st.session_state[f"{K}cl.run"] = (tuple(feats), k)
     try:
         if f"{K}cl.suggest" in st.session_state:
-            ks = _k_choice(path, version, as_of, table, st.session_state[f"{K}cl.suggest"])
+            suggest = st.session_state[f"{K}cl.suggest"]
+            ks = cache.load_k_choice(path, version, as_of, table, suggest)
             st.plotly_chart(charts.build_k_choice_chart(ks), key=f"{K}cl.kchart")
         if f"{K}cl.run" not in st.session_state:
             return
         run_feats, run_k = st.session_state[f"{K}cl.run"]
         with st.spinner("Running k-means…"):
-            res = _clusters(path, version, as_of, table, run_feats, run_k)
+            res = cache.load_clusters(path, version, as_of, table, run_feats, run_k)
     except ValidationError as e:
         render_error(e)
         return
@@ -292,7 +255,7 @@ def manage_segment(names: dict[int, str]) -> None:
 
 # --- affinity -------------------------------------------------------------------------
 def affinity_section() -> None:
-    summary, pairs = _affinity(path, version, as_of)
+    summary, pairs = cache.load_affinity(path, version, as_of)
     if summary.empty:
         st.info("This data set has no order lines with product categories, "
                 "so there is no category affinity to show.")

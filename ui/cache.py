@@ -7,13 +7,16 @@ promo_core works on cursors). ``cache_data`` holds frames keyed by
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+from datetime import date
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from promo_core import db, overview
+from promo_core import db, overview, profiles
+from promo_core import experiments as ex
+from promo_core.segments import affinity, clusters, rfm
 from ui import state
 
 
@@ -72,5 +75,65 @@ def load_quality_report(path: str, version: str) -> pd.DataFrame:
     return overview.quality_report(get_connection(path))
 
 
-def dataset_label(path: str) -> str:
-    return "Demo shop" if Path(path).stem == "demo" else Path(path).stem
+# --- Segments page -------------------------------------------------------------------
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_feature_registry(path: str, version: str) -> dict[str, profiles.Feature]:
+    return profiles.feature_registry(get_connection(path))
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def load_profile_frame(path: str, version: str, as_of: date, table: str) -> pd.DataFrame:
+    return profiles.load_profiles(get_connection(path), table)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_rfm(path: str, version: str, as_of: date, table: str, groups_json: str) -> pd.DataFrame:
+    groups = [rfm.RfmGroup(g["name"], tuple(g["r"]), tuple(g["f"]), tuple(g["m"]))
+              for g in json.loads(groups_json)]
+    return rfm.compute_rfm(get_connection(path), table, groups)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_k_choice(path: str, version: str, as_of: date, table: str,
+              features: tuple[str, ...]) -> pd.DataFrame:
+    df = load_profile_frame(path, version, as_of, table)
+    return clusters.choose_k(df, features, load_feature_registry(path, version), ks=range(2, 9))
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_clusters(path: str, version: str, as_of: date, table: str, features: tuple[str, ...],
+              k: int) -> clusters.ClusterResult:
+    df = load_profile_frame(path, version, as_of, table)
+    return clusters.fit_clusters(df, features, load_feature_registry(path, version), k=k, seed=0)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def load_affinity(path: str, version: str, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    con = get_connection(path)
+    return affinity.affinity_summary(con, as_of), affinity.category_pairs(con, as_of)
+
+
+# --- Experiments page ----------------------------------------------------------------
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_promotions_with_control(path: str, version: str) -> pd.DataFrame:
+    return ex.list_promotions_with_control(get_connection(path))
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Loading outcomes…")
+def load_promotion_outcomes(path: str, version: str, promo_id: int) -> pd.DataFrame:
+    return ex.load_promotion_outcomes(get_connection(path), promo_id)
+
+
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def load_uploaded_test(data: bytes, name: str) -> pd.DataFrame:
+    return ex.read_uploaded_table(data, name)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Computing the readout…")
+def compute_readout(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    return ex.compute_readout(df, **spec)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner="Simulating…")
+def simulate_bandits(rates: tuple, names: tuple, policies: tuple, settings: dict):
+    return ex.compare_policies(list(rates), policies, arm_names=list(names), **settings)
