@@ -15,8 +15,10 @@ Typical use::
     review = plans.review_plan(con, plan_id)           # plan vs actual
 """
 
+from promo_core.plans.builder import build_from_recipe, rebuild
 from promo_core.plans.diff import PlanDiff, diff_versions
 from promo_core.plans.export_csv import export_targets_csv
+from promo_core.plans.export_html import build_report, export_report
 from promo_core.plans.export_xlsx import export_workbook
 from promo_core.plans.payload import (
     PlanForecast,
@@ -27,6 +29,8 @@ from promo_core.plans.payload import (
     model_card,
     plan_context,
 )
+from promo_core.plans.review import PlanReview, forecast_ledger, review_plan
+from promo_core.plans.simulate import SimulationResult, simulate_run, true_lift
 from promo_core.plans.store import (
     STATUSES,
     PlanError,
@@ -40,10 +44,14 @@ from promo_core.plans.store import (
     save_version,
     set_status,
 )
+from promo_core.plans.weekly import EXIT_CODES, JobResult, run_weekly_job
 
 __all__ = [
-    "STATUSES", "PlanDiff", "PlanError", "PlanForecast", "PlanVersion", "build_payload",
-    "create_plan", "decision_log", "diff_versions", "export_targets_csv", "export_workbook",
-    "from_choice", "from_scenario", "list_plans", "list_versions", "load_promotion",
-    "load_targets", "load_version", "model_card", "plan_context", "save_version", "set_status",
+    "EXIT_CODES", "STATUSES", "JobResult", "PlanDiff", "PlanError", "PlanForecast",
+    "PlanReview", "PlanVersion", "SimulationResult", "build_from_recipe", "build_payload",
+    "build_report", "create_plan", "decision_log", "diff_versions", "export_report",
+    "export_targets_csv", "export_workbook", "forecast_ledger", "from_choice",
+    "from_scenario", "list_plans", "list_versions", "load_promotion", "load_targets",
+    "load_version", "model_card", "plan_context", "rebuild", "review_plan", "run_weekly_job",
+    "save_version", "set_status", "simulate_run", "true_lift",
 ]

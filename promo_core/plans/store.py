@@ -188,7 +188,8 @@ def load_version(con: duckdb.DuckDBPyConnection, plan_id: int,
               FROM plan_versions WHERE plan_id = ?))""",
         [int(plan_id), version, int(plan_id)]).fetchone()
     if row is None:
-        raise PlanError(f"no version {version or '(latest)'} of plan {plan_id}")
+        raise PlanError(f"no plan with id {plan_id}" if version is None
+                        else f"plan {plan_id} has no version {version}")
     return PlanVersion(int(row[0]), row[1], row[2], row[3], int(row[4]), row[5], row[6] or "",
                        json.loads(row[7]))
 

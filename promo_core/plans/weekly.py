@@ -43,7 +43,7 @@ class JobResult:
         self.messages.append(text)
 
 
-def _retrain(con, result: JobResult, as_of: date) -> int:
+def retrain_champion(con, result: JobResult, as_of: date) -> int:
     """Refit the champion's learner on every exposure now known; crown and return it."""
     champion = uplift.load_champion(con)
     if champion is None:
@@ -51,7 +51,8 @@ def _retrain(con, result: JobResult, as_of: date) -> int:
     table = uplift.build_training_table(con)
     trained = uplift.train_uplift(table, arms=list(champion.arms), outcome=champion.outcome,
                                   learners=(champion.learner,),
-                                  config=uplift.LearnerConfig(**{**champion.config, "num_threads": 1}))
+                                  config=uplift.LearnerConfig(**{**champion.config,
+                                                                 "num_threads": 1}))
     model_id = uplift.save_model(con, trained.models[champion.learner], as_of=str(as_of))
     uplift.set_champion(con, model_id)
     result.say(f"retrained {champion.learner}-learner on {len(table.frame):,} exposures: "
@@ -104,7 +105,7 @@ def run_weekly_job(path: str | Path, plan_id: int, *,
             return result
         as_of = date.fromisoformat(str(db.get_meta(con, "as_of"))[:10]) + timedelta(days=1)
         try:
-            model_id = _retrain(con, result, as_of) if retrain else uplift.champion_id(con)
+            model_id = retrain_champion(con, result, as_of) if retrain else uplift.champion_id(con)
             forecast = rebuild(con, plan.payload, as_of, forecaster=forecaster,
                                model_id=model_id)
             if plan.status in EDITABLE:
