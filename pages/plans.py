@@ -58,9 +58,10 @@ with tab_new:
         week = st.date_input("Week the plan runs", value=_next_monday(last_day + timedelta(1)),
                              key=KEY + "week")
         chosen = st.multiselect("Segments", list(seg_names), key=KEY + "segments")
-        promo = st.selectbox("Promotion for these segments", list(promos["promo_id"]),
-                             format_func=dict(zip(promos["promo_id"], promos["name"],
-                                                  strict=True)).get, key=KEY + "promo")
+        promo_names = {int(i): str(n) for i, n in zip(promos["promo_id"], promos["name"],
+                                                       strict=True)}
+        promo = st.selectbox("Promotion for these segments", list(promo_names),
+                             format_func=promo_names.get, key=KEY + "promo")
         budget = st.number_input("Budget", min_value=0.0, value=5000.0, step=500.0,
                                  key=KEY + "budget")
         who = st.text_input("Your name", key=KEY + "who")
@@ -87,11 +88,11 @@ with tab_plans:
     else:
         st.dataframe(listing.drop(columns=["created_at"]), hide_index=True,
                      column_config={"net_profit": MONEY}, key=KEY + "list")
-        ids = list(listing["plan_id"])
+        ids = [int(i) for i in listing["plan_id"]]
         if st.session_state.get(KEY + "selected") not in ids:
             st.session_state[KEY + "selected"] = ids[0]
-        labels = dict(zip(listing["plan_id"], listing["name"] + " · week of "
-                          + listing["week"].astype(str), strict=True))
+        labels = dict(zip(ids, listing["name"] + " · week of " + listing["week"].astype(str),
+                          strict=True))
         plan_id = st.selectbox("Plan", ids, format_func=labels.get, key=KEY + "selected")
         plan = plans.load_version(con, plan_id)
         st.subheader(plan.label)
@@ -134,8 +135,9 @@ with tab_plans:
                 st.error(str(e))
         if len(versions) > 1:
             c1, c2 = st.columns(2)
-            old = c1.selectbox("Compare version", list(versions["version"])[1:], key=KEY + "old")
-            new = c2.selectbox("with version", list(versions["version"]), key=KEY + "new")
+            numbers = [int(v) for v in versions["version"]]
+            old = c1.selectbox("Compare version", numbers[1:], key=KEY + "old")
+            new = c2.selectbox("with version", numbers, key=KEY + "new")
             d = plans.diff_versions(con, plan_id, int(old), int(new))
             st.info(d.summary())
             st.dataframe(d.forecast, hide_index=True, key=KEY + "diff")
@@ -163,10 +165,10 @@ with tab_review:
     if listing.empty:
         st.info("Nothing to review yet.")
     else:
-        ids = list(listing["plan_id"])
-        rid = st.selectbox("Plan to review", ids, key=KEY + "review_plan",
-                           format_func=dict(zip(listing["plan_id"], listing["name"] + " · week of "
-                                                + listing["week"].astype(str), strict=True)).get)
+        ids = [int(i) for i in listing["plan_id"]]
+        names = dict(zip(ids, listing["name"] + " · week of " + listing["week"].astype(str),
+                         strict=True))
+        rid = st.selectbox("Plan to review", ids, key=KEY + "review_plan", format_func=names.get)
         plan = plans.load_version(con, rid)
         if db.get_meta(con, "dataset_kind") == "demo" and plan.status == "approved":
             share = st.slider("Hold-out share", 0.05, 0.5, 0.2, 0.05, key=KEY + "holdout")
