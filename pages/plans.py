@@ -18,6 +18,7 @@ KEY = "plans."
 EXPORTS = KEY + "exports"  # {(plan_id, version): [paths]} prepared this session
 PCT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="%.2f")
+WEEK = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 
 def _next_monday(day: date) -> date:
@@ -87,7 +88,8 @@ with tab_plans:
         st.info("No plans yet: save one under **New plan** (or from the Scenarios page).")
     else:
         st.dataframe(listing.drop(columns=["created_at"]), hide_index=True,
-                     column_config={"net_profit": MONEY}, key=KEY + "list")
+                     column_config={"net_profit": MONEY, "week": WEEK},
+                     key=KEY + "list")
         ids = [int(i) for i in listing["plan_id"]]
         if st.session_state.get(KEY + "selected") not in ids:
             st.session_state[KEY + "selected"] = ids[0]
@@ -204,4 +206,7 @@ with tab_review:
         if len(ledger):
             st.markdown("#### Forecast-error ledger")
             st.plotly_chart(charts.build_ledger_chart(ledger), key=KEY + "ledger_chart")
-            st.dataframe(ledger, hide_index=True, key=KEY + "ledger")
+            st.dataframe(ledger, hide_index=True, key=KEY + "ledger",
+                         column_config={"week": WEEK, **{c: PCT for c in (
+                             "forecast_lift", "forecast_low", "forecast_high", "actual_lift",
+                             "lift_low", "lift_high", "error")}})

@@ -61,12 +61,13 @@ def build_plan_vs_actual_chart(review: pd.DataFrame) -> go.Figure:
 
 def build_ledger_chart(ledger: pd.DataFrame) -> go.Figure:
     """Forecast vs actual total lift week by week, and the forecast error as bars."""
-    weeks = pd.to_datetime(ledger["week"])
+    # Weeks as labels: a category axis keeps one bar per review, even with a single week.
+    weeks = pd.to_datetime(ledger["week"]).dt.strftime("%d %b %Y")
     fig = go.Figure()
     fig.add_trace(go.Bar(x=weeks, y=ledger["error"] * 100,
                          name="Forecast error (forecast − actual)",
                          marker_color="#adb5bd", opacity=0.7,
-                         hovertemplate="%{x|%d %b %Y}: error %{y:.2f} pp<extra></extra>"))
+                         hovertemplate="%{x}: error %{y:.2f} pp<extra></extra>"))
     fig.add_trace(go.Scatter(
         x=weeks, y=ledger["forecast_lift"] * 100, name="Forecast", mode="lines+markers",
         line={"color": FORECAST}, error_y=_err(ledger, "forecast_lift", "forecast_low",
@@ -76,6 +77,7 @@ def build_ledger_chart(ledger: pd.DataFrame) -> go.Figure:
         line={"color": ACTUAL}, error_y=_err(ledger, "actual_lift", "lift_low", "lift_high")))
     fig.update_layout(height=380, margin={"t": 50, "b": 10},
                       title="Forecast-error ledger: total conversion lift per week",
+                      xaxis={"type": "category", "title": "Week"},
                       yaxis_title="Lift per contact (percentage points)",
                       legend={"orientation": "h", "y": -0.2})
     return fig
