@@ -64,6 +64,21 @@ def load_segment_members(path: str, version: str) -> dict[str, np.ndarray]:
             for r in segs.itertuples()}
 
 
+def money_columns(frame: pd.DataFrame) -> dict:
+    """Whole money, one-decimal conversions, ROI as a percentage (display only)."""
+    config = {}
+    for col in frame.columns:
+        if col == "roi":
+            config[col] = st.column_config.NumberColumn("ROI", format="percent")
+        elif col.startswith("inc_conversions"):
+            config[col] = st.column_config.NumberColumn(format="%.1f")
+        elif col == "break_even_contact_cost":
+            config[col] = st.column_config.NumberColumn(format="%.3f")
+        elif pd.api.types.is_float_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(format="%.0f")
+    return config
+
+
 def fail(error: Exception) -> None:
     problems = getattr(error, "problems", None)
     st.error("\n".join(f"- {p.describe()}" for p in problems) if problems else str(error))
@@ -95,8 +110,8 @@ population = sc.Population.from_members(ids, {EVERYONE: ids, **load_segment_memb
                                                                                    version)})
 promo_rows = promotions.list_promotions(con)
 promos = {r["name"]: promotions.promotion_dict(r) for _, r in promo_rows.iterrows()}
-st.caption(f"Champion: **{model.name}** · {len(ids):,} customers as of {as_of} · gross margin "
-           f"rate {margin_rate:.1%} · basket spread (log-sd) {sigma:.2f}")
+st.caption(f"Champion: **{model.learner}-learner · {model.outcome}** · {len(ids):,} customers "
+           f"as of {as_of} · gross margin rate {margin_rate:.1%} · basket log-sd {sigma:.2f}")
 
 
 def forecast_of(name: str) -> fc.CustomerForecast:
@@ -172,18 +187,21 @@ with tab_scen:
                             key=KEY + "what_if")
         contact = st.slider("Cost per contact", 0.0, 1.0, 0.05, 0.01,
                             key=KEY + "contact_override", disabled=not what_if)
-        start = time.perf_counter()
         override = {"cost_per_contact": contact} if what_if else None
-        results = []
-        for s in scenarios_:
-            fcs = {p: forecast_of(p) for _, p in s.assignments if p}
-            results.append(sc.evaluate_scenario(s, population, fcs, promos, margin_rate,
-                                                sigma, override))
-        table = sc.compare_scenarios(results)
-        st.dataframe(table[["scenario", "contacts", "inc_conversions", "inc_margin",
-                            "promotion_cost", "net_profit", "net_profit_low",
-                            "net_profit_high", "roi", "break_even_contact_cost", "best"]],
-                     hide_index=True, key=KEY + "comparison")
+        try:
+            fcs = {p: forecast_of(p) for s in scenarios_ for _, p in s.assignments if p}
+        except (ValueError, PromoLabError) as e:
+            fail(e)
+            return
+        start = time.perf_counter()  # economics only: forecasts come from the cache
+        results = [sc.evaluate_scenario(s, population, fcs, promos, margin_rate, sigma,
+                                        override) for s in scenarios_]
+        table = sc.compare_scenarios(results)[
+            ["scenario", "contacts", "inc_conversions", "inc_margin", "promotion_cost",
+             "net_profit", "net_profit_low", "net_profit_high", "roi",
+             "break_even_contact_cost", "best"]]
+        st.dataframe(table, hide_index=True, key=KEY + "comparison",
+                     column_config=money_columns(table))
         st.caption(f"Economics recomputed in {(time.perf_counter() - start) * 1000:,.0f} ms "
                    "from cached forecasts.")
         st.plotly_chart(charts.build_waterfall_chart(
@@ -192,7 +210,8 @@ with tab_scen:
                           for r in results], ignore_index=True)
         st.plotly_chart(charts.build_profit_vs_cost_chart(segs), key=KEY + "profit_cost")
         with st.expander("Per segment"):
-            st.dataframe(segs, hide_index=True, key=KEY + "per_segment")
+            st.dataframe(segs, hide_index=True, key=KEY + "per_segment",
+                         column_config=money_columns(segs))
 
     if scenarios_:
         compare()
@@ -226,7 +245,8 @@ with tab_depth:
             scen = sc.Scenario(f"{depth:g} % off", [(s, "depth") for s in segs_d])
             res = sc.evaluate_scenario(scen, population, {"depth": fcs[depth]},
                                        {"depth": promo}, margin_rate, sigma)
-            st.dataframe(res.by_segment, hide_index=True, key=KEY + "depth_table")
+            st.dataframe(res.by_segment, hide_index=True, key=KEY + "depth_table",
+                         column_config=money_columns(res.by_segment))
             st.caption(f"Recomputed in {(time.perf_counter() - start) * 1000:,.0f} ms.")
 
         at_depth()
@@ -260,7 +280,11 @@ with tab_opt:
             for i, s in enumerate(segs_o):
                 pos = population.segments[s]
                 labels[pos[labels[pos] == -1]] = i
-            fcs = {p: forecast_of(p) for p in options_}
+            try:
+                fcs = {p: forecast_of(p) for p in options_}
+            except (ValueError, PromoLabError) as e:
+                fail(e)
+                st.stop()
             cons = op.Constraints(budget=float(budget), max_contact_share=float(share),
                                   promo_caps={p: int(caps) for p in options_} if caps else {},
                                   min_roi=min_roi, margin_floor=floor)
@@ -276,11 +300,15 @@ with tab_opt:
             m[2].metric("Customers contacted", f"{plan.contacts:,}")
             m[3].metric("Optimality gap", f"{plan.gap:,.0f} ({plan.gap_share:.2%})",
                         help="Upper bound (Lagrangian/LP relaxation) minus the plan's profit.")
+            if plan.contacts == 0:
+                st.warning("Nobody is worth contacting at these costs: no option's expected "
+                           "net profit is positive, or none covers its fixed cost.")
             plan_net = sc.plan_members(plan.choice, opts.keys, fcs, promos, margin_rate, sigma)
             blankets = {p: sc.blanket_members(fcs[p], promos[p], budget, share, margin_rate,
                                               sigma) for p in options_}
             table, verdict = sc.compare_with_blanket(plan_net, blankets)
-            st.dataframe(table, hide_index=True, key=KEY + "vs_blanket")
+            st.dataframe(table, hide_index=True, key=KEY + "vs_blanket",
+                         column_config=money_columns(table))
             st.info(verdict)
             st.dataframe(op.plan_by_segment(opts, plan), hide_index=True, key=KEY + "plan")
             budgets = np.linspace(0.1, 2.0, 8) * budget
