@@ -1,4 +1,4 @@
-"""Command line: ``python -m promo_core demo build | import | info``.
+"""Command line: ``python -m promo_core demo build | import | info | weekly``.
 
 Batch use needs no browser. Exit codes a scheduler can act on:
 0 done, 1 unexpected failure, 2 bad input (nothing was written), 3 database busy.
@@ -98,6 +98,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_weekly(args: argparse.Namespace) -> int:
+    from promo_core.plans.weekly import run_weekly_job
+
+    sources = {table: [Path(f) for f in files]
+               for table, files in (("customers", args.customers), ("orders", args.orders),
+                                    ("exposures", args.exposures)) if files}
+    result = run_weekly_job(
+        Path(args.path) if args.path else paths.DEMO_DB, args.plan, sources=sources or None,
+        retrain=not args.no_retrain, export=not args.no_export, folder=args.out,
+        log=lambda text: print(text, flush=True),
+    )
+    if result.code != EXIT_OK:
+        print(f"weekly job failed (exit {result.code})", file=sys.stderr)
+    return result.code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="promo_core", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--replace", action="store_true", help="replace a data set of that name")
     imp.add_argument("files", nargs="*", help="files for the preset")
     imp.set_defaults(func=cmd_import)
+
+    weekly = sub.add_parser(
+        "weekly", help="the unattended weekly job: refresh → retrain → rebuild plan → export")
+    weekly.add_argument("--path", help="a data set file (default: the demo shop)")
+    weekly.add_argument("--plan", type=int, required=True, help="id of the saved plan")
+    weekly.add_argument("--customers", nargs="*", help="new customers file(s) to append")
+    weekly.add_argument("--orders", nargs="*", help="new orders file(s) to append")
+    weekly.add_argument("--exposures", nargs="*", help="new exposures file(s) to append")
+    weekly.add_argument("--no-retrain", action="store_true", help="keep the current champion")
+    weekly.add_argument("--no-export", action="store_true", help="skip the three exports")
+    weekly.add_argument("--out", help="folder for the exports (default data/exports)")
+    weekly.set_defaults(func=cmd_weekly)
 
     info = sub.add_parser("info", help="what a data set holds, and its quality")
     info.add_argument("--path", help="a data set file (default: the demo shop)")

@@ -157,6 +157,25 @@ TABLES: dict[str, dict[str, str]] = {
         "note": "VARCHAR",
         "payload": "VARCHAR",
     },
+    "plan_targets": {
+        "plan_id": "BIGINT",
+        "version": "INTEGER",
+        "customer_id": "BIGINT",
+        "promo_id": "BIGINT",
+        "segment": "VARCHAR",
+        "uplift": "DOUBLE",
+        "lower": "DOUBLE",
+        "upper": "DOUBLE",
+    },
+    "plan_events": {
+        "plan_id": "BIGINT",
+        "version": "INTEGER",
+        "changed_at": "TIMESTAMP",
+        "from_status": "VARCHAR",
+        "to_status": "VARCHAR",
+        "who": "VARCHAR",
+        "why": "VARCHAR",
+    },
 }
 
 # Tables an import or the demo build fills; the rest belong to the product.
@@ -213,7 +232,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str, default: str | None = None) -> str | None:
-    row = con.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    """Read a meta value on ``con`` itself, so a transaction's cursor sees its own writes."""
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
     return default if row is None else row[0]
 
 

@@ -67,8 +67,12 @@ def _write_all(
             [import_id, payload.source, table, reason, int(rows)],
         )
     as_of = payload.as_of or cur.execute("SELECT max(order_ts)::DATE FROM orders").fetchall()[0][0]
-    db.set_meta(cur, "dataset_name", dataset_name)
-    db.set_meta(cur, "dataset_kind", "import")
+    # Appending keeps what the data set is (e.g. the demo shop stays "demo", so its
+    # ground truth keeps working); a new data set is an import.
+    if db.get_meta(cur, "dataset_kind") is None:
+        db.set_meta(cur, "dataset_kind", "import")
+    if db.get_meta(cur, "dataset_name") is None:
+        db.set_meta(cur, "dataset_name", dataset_name)
     if as_of is not None:
         payload.as_of = str(as_of)[:10]
         db.set_meta(cur, "as_of", payload.as_of)

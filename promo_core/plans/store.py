@@ -1,7 +1,7 @@
 """Saved plans: versions (append-only), status workflow with a decision log, diffs.
 
 Tables: ``plans`` and ``plan_versions`` are the schema's (promo_core.db). This module
-also creates, with ``CREATE TABLE IF NOT EXISTS`` (until db.py declares them):
+also uses (declared in db.py; ``ensure_tables`` creates them in databases made before):
 
 - ``plan_targets(plan_id, version, customer_id, promo_id, segment, uplift, lower,
   upper)`` — the target list of every version (1M rows stay out of JSON);

@@ -1,13 +1,13 @@
 """The unattended weekly job: refresh data → retrain → rebuild a plan → export.
 
-Exit codes a scheduler can act on (:data:`EXIT_CODES`):
+Exit codes a scheduler can act on (:data:`EXIT_CODES`, the same as every CLI command):
 
 - 0 done: a new plan version and its three export files exist;
-- 1 input problem, nothing changed: unknown database or plan, a data file failed
+- 1 model or plan problem after the data refresh: retraining failed, no champion, or
+  the plan could not be rebuilt or exported (the refreshed data stays);
+- 2 input problem, nothing changed: unknown database or plan, a data file failed
   validation (the importer wrote nothing);
-- 2 the database is locked by another process (the app writing?): retry later;
-- 3 model or plan problem after the data refresh: retraining failed, no champion, or
-  the plan could not be rebuilt or exported (the refreshed data stays).
+- 3 the database is locked by another process (the app writing?): retry later.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from promo_core.plans.export_html import export_report
 from promo_core.plans.export_xlsx import export_workbook
 from promo_core.plans.store import EDITABLE, PlanError, create_plan, load_version, save_version
 
-EXIT_CODES = {0: "done", 1: "input problem (nothing changed)", 2: "database busy: retry later",
-              3: "model or plan problem (data refreshed, no new plan version)"}
+DONE, FAILED, BAD_INPUT, BUSY = 0, 1, 2, 3
+EXIT_CODES = {DONE: "done", FAILED: "model or plan problem (data refreshed, no new plan version)",
+              BAD_INPUT: "input problem (nothing changed)", BUSY: "database busy: retry later"}
 WHO = "weekly job"
 
 
@@ -76,7 +77,7 @@ def run_weekly_job(path: str | Path, plan_id: int, *,
     say = result.say if log is None else (lambda t: (result.say(t), log(t)))
     path = Path(path)
     if not path.exists():
-        result.code = 1
+        result.code = BAD_INPUT
         say(f"no database at {path}")
         return result
     try:
@@ -89,18 +90,18 @@ def run_weekly_job(path: str | Path, plan_id: int, *,
             say(f"data refreshed: {imported.summary()}")
         con = db.connect(path)
     except DatabaseBusyError as e:
-        result.code = 2
+        result.code = BUSY
         say(str(e))
         return result
     except (ValidationError, PromoLabError, FileNotFoundError) as e:
-        result.code = 1
+        result.code = BAD_INPUT
         say(f"data refresh failed, nothing written: {e}")
         return result
     try:
         try:
             plan = load_version(con, plan_id)
         except PlanError as e:
-            result.code = 1
+            result.code = BAD_INPUT
             say(str(e))
             return result
         as_of = date.fromisoformat(str(db.get_meta(con, "as_of"))[:10]) + timedelta(days=1)
@@ -128,7 +129,7 @@ def run_weekly_job(path: str | Path, plan_id: int, *,
                     result.files.append(fn(con, result.plan_id, result.version, folder))
                 say("exported: " + ", ".join(str(f) for f in result.files))
         except (PromoLabError, ValueError, KeyError) as e:
-            result.code = 3
+            result.code = FAILED
             say(f"{type(e).__name__}: {e}")
         return result
     finally:

@@ -61,16 +61,16 @@ def test_ledger_has_the_week(ran):
 
 def test_weekly_job_exit_codes(ran, tmp_path):
     missing = plans.run_weekly_job(tmp_path / "none.duckdb", 1)
-    assert (missing.code, missing.messages[0][:11]) == (1, "no database")
+    assert (missing.code, missing.messages[0][:11]) == (2, "no database")
     con, path = ran["con"], ran["path"]
     unknown = plans.run_weekly_job(path, 99, retrain=False)
-    assert unknown.code == 1 and unknown.messages == ["no plan with id 99"]
+    assert unknown.code == 2 and unknown.messages == ["no plan with id 99"]
     bad = tmp_path / "orders.csv"
     bad.write_text("order_id,customer_id,order_ts,revenue\n1,1,not a date,-5\n")
     refused = plans.run_weekly_job(path, ran["plan_id"], sources={"orders": [bad]})
-    assert refused.code == 1 and "nothing written" in refused.messages[0]
+    assert refused.code == 2 and "nothing written" in refused.messages[0]
     no_model = plans.run_weekly_job(path, ran["plan_id"], retrain=True)
-    assert no_model.code == 3 and "no champion" in no_model.messages[-1]
+    assert no_model.code == 1 and "no champion" in no_model.messages[-1]
     as_of = plans.load_version(con, ran["plan_id"]).week
     done = plans.run_weekly_job(path, ran["plan_id"], retrain=False, folder=tmp_path / "out",
                                 forecaster=truth_forecaster(con, as_of.replace(day=20)))
