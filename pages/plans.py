@@ -12,17 +12,13 @@ from promo_core.charts import plans as charts
 from promo_core.errors import PromoLabError
 from promo_core.plans import builder, review, simulate, weekly
 from promo_core.plans.store import TRANSITIONS
-from ui import cache, state
+from ui import cache, state, widgets
 
 KEY = "plans."
 EXPORTS = KEY + "exports"  # {(plan_id, version): [paths]} prepared this session
 PCT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="%.2f")
 WEEK = st.column_config.DateColumn(format="YYYY-MM-DD")
-
-
-def _next_monday(day: date) -> date:
-    return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
 def _flash_and_rerun(text: str) -> None:
@@ -56,8 +52,8 @@ with tab_new:
                                   "DESC").df()
     with st.form(KEY + "new"):
         name = st.text_input("Plan name", key=KEY + "name")
-        week = st.date_input("Week the plan runs", value=_next_monday(last_day + timedelta(1)),
-                             key=KEY + "week")
+        week = st.date_input("Week the plan runs", key=KEY + "week",
+                             value=widgets.next_monday(last_day + timedelta(1)))
         chosen = st.multiselect("Segments", list(seg_names), key=KEY + "segments")
         promo_names = {int(i): str(n) for i, n in zip(promos["promo_id"], promos["name"],
                                                        strict=True)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -12,12 +13,12 @@ from promo_core import depth_curve as dc
 from promo_core import economics as eco
 from promo_core import forecast as fc
 from promo_core import optimise as op
-from promo_core import profiles, promotions, uplift
+from promo_core import plans, profiles, promotions, uplift
 from promo_core import scenarios as sc
 from promo_core.charts import scenarios as charts
 from promo_core.errors import PromoLabError, ValidationError
 from promo_core.segments import store
-from ui import cache, state
+from ui import cache, state, widgets
 
 KEY = "scenarios."
 EVERYONE = "All customers"
@@ -215,6 +216,17 @@ with tab_scen:
 
     if scenarios_:
         compare()
+        by_name = {s.name: s for s in scenarios_}
+        to_save = st.selectbox("Scenario to save", list(by_name), key=KEY + "to_save")
+
+        def scenario_plan() -> plans.PlanForecast:
+            scen = by_name[to_save]
+            fcs = {p: forecast_of(p) for _, p in scen.assignments if p}
+            return plans.from_scenario(scen, population, fcs, promos, as_of=as_of,
+                                       margin_rate=margin_rate, basket_sigma=sigma,
+                                       **plans.plan_context(con, model_id))
+
+        widgets.render_save_plan(KEY + "save_scenario", to_save, scenario_plan)
         if st.button("Clear scenarios", key=KEY + "clear"):
             scenarios_.clear()
             st.rerun()
@@ -315,3 +327,16 @@ with tab_opt:
             frontier = op.efficient_frontier(opts, cons, budgets)
             st.plotly_chart(charts.build_frontier_chart(frontier, budget, plan.net_profit),
                             key=KEY + "frontier")
+            if plan.contacts:
+                others = len(segs_o)  # customers in none of the chosen segments
+
+                def optimiser_plan() -> plans.PlanForecast:
+                    return plans.from_choice(
+                        plan.choice, opts.keys, np.where(labels < 0, others, labels),
+                        [*segs_o, "Other customers"], ids, fcs, promos,
+                        name=f"Optimised, budget {budget:,.0f}", as_of=as_of,
+                        margin_rate=margin_rate, basket_sigma=sigma,
+                        **plans.plan_context(con, model_id, budget, asdict(cons)))
+
+                widgets.render_save_plan(KEY + "save_optimised",
+                                         f"Optimised plan, budget {budget:,.0f}", optimiser_plan)

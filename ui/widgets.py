@@ -113,3 +113,37 @@ def ensure_demo_built() -> None:
     build_demo(paths.DEMO_DB, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
     bar.empty()
     st.rerun()
+
+
+def next_monday(day):
+    """The Monday on or after ``day``: plans run by the week."""
+    from datetime import timedelta
+
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def render_save_plan(key: str, default_name: str, build) -> None:
+    """A small form: plan name, week and note; on submit ``build()`` makes the plan
+    forecast and it is saved as a new draft plan (version 1). Errors are shown here."""
+    from datetime import date
+
+    from promo_core import plans
+
+    with st.form(key):
+        st.markdown("**Save as a plan** for the weekly review")
+        c = st.columns([2, 1, 2])
+        name = c[0].text_input("Plan name", value=default_name, key=f"{key}.name")
+        as_of = st.session_state.get(state.AS_OF) or date.today()
+        week = c[1].date_input("Week", value=next_monday(as_of), key=f"{key}.week")
+        note = c[2].text_input("Note (who, why)", key=f"{key}.note")
+        if st.form_submit_button("Save as plan", icon=":material/save:"):
+            try:
+                plan_id, version = plans.create_plan(
+                    cache.active_connection(), name, week, build(), note=note, who="analyst")
+            except PromoLabError as e:
+                render_error(e)
+                return
+            st.success(f"Saved plan #{plan_id} '{name}', version {version}, week of {week}. "
+                       "Export and review it on the Plans & review page.")
+            st.page_link("pages/plans.py", label="Open Plans & review",
+                         icon=":material/event_note:")

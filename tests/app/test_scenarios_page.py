@@ -94,6 +94,19 @@ def test_two_scenarios_compared_then_optimised(shop_app, entry):
     assert list(table.scenario) == ["Ten for all", "New 15"]
     assert (table.contacts == 1500).all() or (table.contacts > 0).all()
     assert table.net_profit.notna().all()
+    # Save the second scenario as a plan: the plan carries the figures just compared.
+    at.selectbox(key="scenarios.to_save").set_value("New 15")
+    at.run()
+    at.text_input(key="scenarios.save_scenario.name").input("Week 12 test plan")
+    _submit(at, "Save as plan")
+    assert any("Saved plan #1 'Week 12 test plan', version 1" in s.value for s in at.success)
+    from promo_core import db, plans
+
+    con = db.connect(shop_app / "demo.duckdb")  # same configuration as the app's
+    saved = plans.load_version(con, 1)
+    assert saved.name == "Week 12 test plan" and saved.status == "draft"
+    expected = float(table.set_index("scenario").loc["New 15", "net_profit"])
+    assert saved.payload["totals"]["net_profit"] == pytest.approx(expected, rel=1e-6)
     # The optimiser: nothing chosen → message; then two candidates.
     _submit(at, "Optimise")
     assert any("Choose at least one candidate promotion" in e.value for e in at.error)
