@@ -10,59 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from promo_core import depth_curve as dc
-from promo_core import economics as eco
 from promo_core import forecast as fc
 from promo_core import optimise as op
-from promo_core import plans, profiles, promotions, uplift
+from promo_core import plans, promotions, uplift
 from promo_core import scenarios as sc
 from promo_core.charts import scenarios as charts
 from promo_core.errors import PromoLabError, ValidationError
-from promo_core.segments import store
 from ui import cache, state, widgets
 
 KEY = "scenarios."
 EVERYONE = "All customers"
 NONE = "No promotion"
-
-
-# Page-local caches (to move into ui/cache.py). Forecasts are the expensive step and are
-# keyed by (data set, version, model, as-of, promotion): a slider never recomputes them.
-@st.cache_resource(max_entries=2)
-def load_champion(path: str, version: str, model_id: int) -> uplift.UpliftModel | None:
-    return uplift.load_champion(cache.get_connection(path))
-
-
-@st.cache_data(max_entries=4, ttl=3600, show_spinner="Computing customer profiles…")
-def load_features(path: str, version: str, as_of) -> pd.DataFrame:
-    return profiles.compute_profiles(cache.get_connection(path), as_of)
-
-
-@st.cache_data(max_entries=4, ttl=3600)
-def load_shop_rates(path: str, version: str, as_of) -> tuple[float, float]:
-    con = cache.get_connection(path)
-    return eco.estimate_margin_rate(con, as_of), eco.estimate_basket_sigma(con, as_of)
-
-
-@st.cache_data(max_entries=48, ttl=3600, show_spinner="Forecasting every customer…")
-def load_forecast(path: str, version: str, model_id: int, as_of, key: str,
-                  promo: dict) -> fc.CustomerForecast:
-    model = load_champion(path, version, model_id)
-    return fc.forecast_customers(model, load_features(path, version, as_of), promo)
-
-
-@st.cache_data(max_entries=4, ttl=3600, show_spinner="Forecasting each depth…")
-def load_depth_forecasts(path: str, version: str, model_id: int, as_of,
-                         template_key: str, template: dict) -> dict:
-    model = load_champion(path, version, model_id)
-    return dc.depth_forecasts(model, load_features(path, version, as_of), template)
-
-
-@st.cache_data(max_entries=8, ttl=3600)
-def load_segment_members(path: str, version: str) -> dict[str, np.ndarray]:
-    con = cache.get_connection(path)
-    segs = store.list_segments(con)
-    return {r.name: store.segment_members(con, int(r.segment_id)).to_numpy()
-            for r in segs.itertuples()}
 
 
 def money_columns(frame: pd.DataFrame) -> dict:
@@ -100,14 +58,14 @@ if model_id is None:
     st.page_link("pages/uplift.py", label="Go to Uplift models", icon=":material/trending_up:")
     st.stop()
 try:
-    model = load_champion(path, version, model_id)
-    features = load_features(path, version, as_of)
+    model = cache.load_champion(path, version, model_id)
+    features = cache.load_features(path, version, as_of)
 except (PromoLabError, ValueError, OSError) as e:
     fail(e)
     st.stop()
-margin_rate, sigma = load_shop_rates(path, version, as_of)
+margin_rate, sigma = cache.load_shop_rates(path, version, as_of)
 ids = features["customer_id"].to_numpy()
-population = sc.Population.from_members(ids, {EVERYONE: ids, **load_segment_members(path,
+population = sc.Population.from_members(ids, {EVERYONE: ids, **cache.load_segment_members(path,
                                                                                    version)})
 promo_rows = promotions.list_promotions(con)
 promos = {r["name"]: promotions.promotion_dict(r) for _, r in promo_rows.iterrows()}
@@ -117,7 +75,8 @@ st.caption(f"Champion: **{model.learner}-learner · {model.outcome}** · {len(id
 
 def forecast_of(name: str) -> fc.CustomerForecast:
     p = promos[name]
-    return load_forecast(path, version, model_id, as_of, fc.forecast_key(model_id, as_of, p), p)
+    key = fc.forecast_key(model_id, as_of, p)
+    return cache.load_forecast(path, version, model_id, as_of, key, p)
 
 
 tab_cand, tab_scen, tab_depth, tab_opt = st.tabs(
@@ -240,7 +199,7 @@ with tab_depth:
     else:
         template = {"promo_type": "percent_off", "channel": "email", "duration_days": 14,
                     "cost_per_contact": 0.05, "fixed_cost": 0.0}
-        fcs = load_depth_forecasts(path, version, model_id, as_of,
+        fcs = cache.load_depth_forecasts(path, version, model_id, as_of,
                                    fc.forecast_key(model_id, as_of, template), template)
         curve = dc.compute_depth_curve(fcs, population, segs_d, template, margin_rate, sigma)
         best = dc.optimal_depths(curve)

@@ -11,12 +11,16 @@ import json
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from promo_core import db, overview, profiles
+from promo_core import db, overview, profiles, uplift
+from promo_core import depth_curve as dc
+from promo_core import economics as eco
 from promo_core import experiments as ex
-from promo_core.segments import affinity, clusters, rfm
+from promo_core import forecast as fc
+from promo_core.segments import affinity, clusters, rfm, store
 from ui import state
 
 
@@ -137,3 +141,44 @@ def compute_readout(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
 @st.cache_data(max_entries=16, ttl=3600, show_spinner="Simulating…")
 def simulate_bandits(rates: tuple, names: tuple, policies: tuple, settings: dict):
     return ex.compare_policies(list(rates), policies, arm_names=list(names), **settings)
+
+
+# --- Scenarios page (forecasts shared with Plans) ---------------------------------------
+# Forecasts are the expensive step and are
+# keyed by (data set, version, model, as-of, promotion): a slider never recomputes them.
+@st.cache_resource(max_entries=2)
+def load_champion(path: str, version: str, model_id: int) -> uplift.UpliftModel | None:
+    return uplift.load_champion(get_connection(path))
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner="Computing customer profiles…")
+def load_features(path: str, version: str, as_of) -> pd.DataFrame:
+    return profiles.compute_profiles(get_connection(path), as_of)
+
+
+@st.cache_data(max_entries=4, ttl=3600)
+def load_shop_rates(path: str, version: str, as_of) -> tuple[float, float]:
+    con = get_connection(path)
+    return eco.estimate_margin_rate(con, as_of), eco.estimate_basket_sigma(con, as_of)
+
+
+@st.cache_data(max_entries=48, ttl=3600, show_spinner="Forecasting every customer…")
+def load_forecast(path: str, version: str, model_id: int, as_of, key: str,
+                  promo: dict) -> fc.CustomerForecast:
+    model = load_champion(path, version, model_id)
+    return fc.forecast_customers(model, load_features(path, version, as_of), promo)
+
+
+@st.cache_data(max_entries=4, ttl=3600, show_spinner="Forecasting each depth…")
+def load_depth_forecasts(path: str, version: str, model_id: int, as_of,
+                         template_key: str, template: dict) -> dict:
+    model = load_champion(path, version, model_id)
+    return dc.depth_forecasts(model, load_features(path, version, as_of), template)
+
+
+@st.cache_data(max_entries=8, ttl=3600)
+def load_segment_members(path: str, version: str) -> dict[str, np.ndarray]:
+    con = get_connection(path)
+    segs = store.list_segments(con)
+    return {r.name: store.segment_members(con, int(r.segment_id)).to_numpy()
+            for r in segs.itertuples()}
