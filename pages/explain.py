@@ -98,7 +98,7 @@ st.info(f"**What is explained:** the champion's predicted *uplift* in {outcome} 
         f"({model.name}, model #{model_id}). Every bar and dot below is in "
         f"{'percentage points' if model.kind == 'binary' else '£ per customer'} of that "
         f"difference.\n\n**Method:** {everyone.method_text}.", icon=":material/help:")
-if method == explain.SURROGATE and (everyone.fidelity_r2 or 0) < 0.7:
+if method == explain.SURROGATE and not everyone.is_flat and (everyone.fidelity_r2 or 0) < 0.7:
     st.warning(f"The surrogate captures only R² {everyone.fidelity_r2:.2f} of the model's "
                "uplift: read the explanation as a rough guide.")
 if everyone.sampled:
@@ -110,6 +110,13 @@ else:
 
 if view == "Everyone":
     show_sentences(explain.describe_global(everyone, labels))
+    if everyone.is_flat:
+        st.warning("This model predicts the same uplift for every customer, so there are no "
+                   "drivers to show. Train a model that separates customers on the Uplift "
+                   "models page.", icon=":material/horizontal_rule:")
+        st.page_link("pages/uplift.py", label="Go to Uplift models",
+                     icon=":material/trending_up:")
+        st.stop()
     left, right = st.columns(2)
     left.subheader("What drives the uplift")
     left.plotly_chart(charts.build_importance_chart(everyone.importance(), everyone.kind,

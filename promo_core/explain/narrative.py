@@ -73,6 +73,11 @@ def describe_global(exp: UpliftExplanation, labels: Mapping[str, str] | None = N
     mean = float(np.mean(exp.uplift))
     out = [f"For {exp.promotion}, the model predicts an average uplift in {outcome} of "
            f"{format_uplift(mean, kind)} per customer across {len(exp):,} customers."]
+    if exp.is_flat:
+        out.append("It predicts that same uplift for every customer: no feature moves it, so "
+                   "there is nothing to explain customer by customer. The model found no "
+                   "difference between customers; retrain it on more data or other arms.")
+        return out
     imp = exp.importance()
     top = imp.feature.iloc[0]
     numeric = pd.api.types.is_numeric_dtype(exp.values[top])

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeRegressor
 
+from promo_core.explain.shap_uplift import r_squared
 from promo_core.explain.text import fmt_number, format_uplift, label_of
 
 SEP = "\x1f"  # joins a categorical column and its value in one-hot column names
@@ -71,7 +72,8 @@ def fit_rules(values: pd.DataFrame, uplift: np.ndarray, *, kind: str = "binary",
                      "share": n / len(X)})
     table = pd.DataFrame(rows).sort_values("uplift", ascending=False, ignore_index=True)
     table["uplift_text"] = [format_uplift(u, kind, signed=True) for u in table.uplift]
-    return UpliftRules(table, float(tree.score(X.to_numpy(), y)), int(tree.get_depth()))
+    r2 = r_squared(y, tree.predict(X.to_numpy()))
+    return UpliftRules(table, r2, int(tree.get_depth()))
 
 
 def _paths(t, columns: list[str]) -> list[tuple[int, list[tuple[str, str, float, bool]]]]:

@@ -92,6 +92,11 @@ class UpliftExplanation:
     def features(self) -> list[str]:
         return list(self.shap.columns)
 
+    @property
+    def is_flat(self) -> bool:
+        """The model gives everyone the same uplift here: no feature moves it."""
+        return len(self) == 0 or float(np.abs(self.shap.to_numpy(dtype=float)).max()) < 1e-12
+
     def subset(self, mask: np.ndarray | pd.Series) -> UpliftExplanation:
         """The same explanation restricted to some of its customers (boolean mask)."""
         mask = np.asarray(mask, dtype=bool)
@@ -216,7 +221,10 @@ def r_squared(y: np.ndarray, pred: np.ndarray) -> float:
     """1 − SSE/SST (0 when the target is constant and matched, else can be negative)."""
     sst = float(((y - y.mean()) ** 2).sum())
     sse = float(((y - pred) ** 2).sum())
-    return 1.0 - sse / sst if sst > 0 else float(sse == 0.0)
+    tiny = 1e-20 * max(len(y), 1)  # a constant target up to float rounding
+    if sst <= tiny:
+        return float(sse <= tiny)
+    return 1.0 - sse / sst
 
 
 def fit_surrogate(matrix: pd.DataFrame, uplift: np.ndarray, seed: int = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 UNIT = {"binary": "pts", "amount": "£"}
 
@@ -35,7 +36,7 @@ def fmt_number(x: float) -> str:
 
 def format_value(value: object) -> str:
     """A customer's feature value for display (numbers rounded, text as it is)."""
-    if value is None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "empty"
     if isinstance(value, (int, float, np.integer, np.floating)):
         return fmt_number(float(value))

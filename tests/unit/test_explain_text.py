@@ -113,3 +113,16 @@ def test_formats():
         explain.sample_positions(10, 4, 1).tolist())
     with pytest.raises(ValueError, match="max_rows must be at least 1"):
         explain.sample_positions(10, 0)
+
+
+def test_a_model_that_gives_everyone_the_same_uplift_is_said_to_be_flat():
+    exp = hand_made()
+    flat = explain.UpliftExplanation(
+        **{**exp.__dict__, "shap": exp.shap * 0.0, "uplift": np.full(len(exp), 0.028),
+           "explained": np.full(len(exp), 0.02)})
+    assert flat.is_flat and not exp.is_flat
+    text = explain.describe_global(flat, LABELS)
+    assert text[1].startswith("It predicts that same uplift for every customer")
+    rules = explain.fit_rules(flat.values, flat.uplift)
+    assert rules.table.rule.tolist() == ["Everyone"] and rules.r2 == 1.0
+    assert explain.format_value(pd.NA) == "empty"
