@@ -7,6 +7,7 @@ data/ is never touched. Screenshots go to tests/e2e/screenshots/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -54,37 +55,45 @@ def e2e_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def app_url(e2e_data_dir: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_app(data_dir: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port over ``data_dir``; yields its URL."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs it")
     port = _free_port()
-    env = {**os.environ, "PROMO_LAB_DATA_DIR": str(e2e_data_dir)}
-    log = open(e2e_data_dir / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    env = {**os.environ, "PROMO_LAB_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO_ROOT)}
+    with open(data_dir / "server.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.kill()
+            pytest.fail(f"streamlit did not become healthy in 60 s; see {data_dir}/server.log")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 60 s; see server.log")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_data_dir: Path) -> Iterator[str]:
+    with serve_app(e2e_data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

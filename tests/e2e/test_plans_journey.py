@@ -8,11 +8,6 @@ starts, since a running server holds the database file).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import openpyxl
@@ -20,7 +15,7 @@ import pytest
 
 from promo_core import db, promotions
 from promo_core.segments import store as segments
-from tests.e2e.conftest import REPO_ROOT, _free_port, screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, serve_app, wait_for_app
 from tests.unit.test_plans_shop import CANDIDATE, WEEK
 from tests.unit.test_scenarios_demo import build_shop_with_champion
 
@@ -39,32 +34,8 @@ def plans_url(tmp_path_factory) -> Iterator[str]:
         segments.save_segment(con, "Even ids", "rule", {}, WEEK, ids[ids % 2 == 0])
         promotions.save_candidate(con, CANDIDATE)
         con.close()
-    port = _free_port()
-    env = {**os.environ, "PROMO_LAB_DATA_DIR": str(data), "PYTHONPATH": str(REPO_ROOT)}
-    log = open(data / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serve_app(data) as url:
+        yield url
 
 
 @pytest.fixture

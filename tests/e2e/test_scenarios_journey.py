@@ -2,41 +2,21 @@
 
 Runs its own server on a data folder with a small demo shop and a quick S-learner
 champion (trained in-process, so the journey does not depend on the Uplift page's
-defaults). Until app.py registers the page, the server runs a copy of app.py that does,
-next to links to pages/ and ui/.
+defaults).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REPO_ROOT, _free_port, screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, serve_app, wait_for_app
 from tests.unit.test_scenarios_demo import build_shop_with_champion
 
 pytestmark = pytest.mark.e2e
 PAGE = "pages/scenarios.py"
-
-
-def _entry(folder: Path) -> Path:
-    text = (REPO_ROOT / "app.py").read_text()
-    if PAGE in text:
-        return REPO_ROOT / "app.py"
-    (folder / "pages").symlink_to(REPO_ROOT / "pages")
-    (folder / "ui").symlink_to(REPO_ROOT / "ui")
-    text = text.replace('    ("Analyse", "pages/experiments.py"',
-                        '    ("Plan", "pages/scenarios.py", "Scenarios", ":material/calculate:"),'
-                        '\n    ("Analyse", "pages/experiments.py"')
-    (folder / "app.py").write_text(text)
-    return folder / "app.py"
 
 
 @pytest.fixture(scope="module")
@@ -45,34 +25,8 @@ def scenarios_url(tmp_path_factory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PROMO_LAB_DATA_DIR", str(data))
         build_shop_with_champion(data / "demo.duckdb", customers=2000, seed=11)
-    entry = _entry(tmp_path_factory.mktemp("scen_entry"))
-    port = _free_port()
-    env = {**os.environ, "PROMO_LAB_DATA_DIR": str(data),
-           "PYTHONPATH": str(REPO_ROOT)}
-    log = open(data / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not become healthy in 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serve_app(data) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ def test_overview_and_data_pages_render(page, app_url):
     page.locator(".js-plotly-plot").first.wait_for()
     screenshot(page, "overview")
 
-    page.get_by_role("link", name="Data").click()
+    page.get_by_role("link", name="Data", exact=True).click()
     wait_for_app(page)
     page.get_by_text("Data quality").wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
