@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from promo_core import explain, profiles, uplift
+from promo_core import explain, uplift
 from promo_core.charts import explain as charts
 from promo_core.errors import PromoLabError
 from promo_core.segments import store
@@ -16,43 +16,6 @@ KEY = "explain."
 VIEWS = ("Everyone", "A segment", "One customer")
 SIZES = {2_000: "2,000", 5_000: "5,000", 10_000: "10,000 (recommended)", 50_000: "50,000"}
 TOP_LIST = 20
-
-
-# Page-local caches (to move into ui/cache.py), keyed by (data set, version, model, …):
-# the model and explainers hold LightGBM boosters, so they are resources; the
-# explanations are frames and arrays, so they are data.
-@st.cache_resource(max_entries=4, show_spinner=False)
-def load_model(path: str, version: str, model_id: int) -> uplift.UpliftModel:
-    return uplift.load_model(cache.get_connection(path), model_id)
-
-
-@st.cache_data(max_entries=8, ttl=3600, show_spinner="Computing customer features…")
-def load_profiles(path: str, version: str, as_of) -> pd.DataFrame:
-    return profiles.compute_profiles(cache.get_connection(path), as_of)
-
-
-@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
-def load_labels(path: str, version: str) -> dict[str, str]:
-    return {k: f.label for k, f in profiles.feature_registry(cache.get_connection(path)).items()}
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def get_explainer(path: str, version: str, model_id: int, arm: int, as_of
-                  ) -> explain.UpliftExplainer:
-    feats = load_profiles(path, version, as_of)
-    return explain.build_explainer(load_model(path, version, model_id), feats, arm)
-
-
-@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def load_explanation(path: str, version: str, model_id: int, arm: int, as_of, max_rows: int,
-                     segment_id: int | None = None) -> explain.UpliftExplanation:
-    feats = load_profiles(path, version, as_of)
-    if segment_id is not None:
-        members = store.segment_members(cache.get_connection(path), segment_id)
-        feats = feats[feats.customer_id.isin(members)]
-    rows, sampled = explain.sample_frame(feats, max_rows)
-    return get_explainer(path, version, model_id, arm, as_of).explain(
-        rows, n_population=len(feats), sampled=sampled)
 
 
 def show_sentences(sentences: list[str]) -> None:
@@ -74,13 +37,13 @@ if model_id is None:
     st.page_link("pages/uplift.py", label="Go to Uplift models", icon=":material/trending_up:")
     st.stop()
 try:
-    model = load_model(path, version, model_id)
-    feats = load_profiles(path, version, as_of)
+    model = cache.load_model(path, version, model_id)
+    feats = cache.load_features(path, version, as_of)
 except (PromoLabError, FileNotFoundError, ValueError) as e:
     st.error(f"The champion model cannot be explained on this data: {e}")
     st.page_link("pages/uplift.py", label="Go to Uplift models", icon=":material/trending_up:")
     st.stop()
-labels = load_labels(path, version)
+labels = cache.load_labels(path, version)
 
 arms = {int(a): str(p.get("name") or a) for a, p in model.arms.items()}
 top = st.columns([2, 1, 1])
@@ -91,7 +54,7 @@ view = top[2].radio("View", VIEWS, horizontal=True, key=KEY + "view")
 
 method = explain.choose_method(model)
 with st.spinner("Computing SHAP values of the uplift…"):
-    everyone = load_explanation(path, version, model_id, arm, as_of, max_rows)
+    everyone = cache.load_explanation(path, version, model_id, arm, as_of, max_rows)
 outcome = explain.narrative.OUTCOME_WORDS.get(model.outcome, model.outcome)
 st.info(f"**What is explained:** the champion's predicted *uplift* in {outcome} from "
         f"**{arms[arm]}** — its prediction with the promotion minus without it "
@@ -156,7 +119,7 @@ elif view == "A segment":
     names = dict(zip(segs.segment_id.astype(int), segs.name, strict=True))
     seg_id = st.selectbox("Segment", list(names), format_func=names.get, key=KEY + "segment")
     with st.spinner("Computing SHAP values of the uplift for the segment…"):
-        seg = load_explanation(path, version, model_id, arm, as_of, max_rows, int(seg_id))
+        seg = cache.load_explanation(path, version, model_id, arm, as_of, max_rows, int(seg_id))
     if len(seg) == 0:
         st.warning("None of this segment's customers have features as of this date.")
         st.stop()
@@ -192,7 +155,7 @@ else:
             st.error(f"There is no customer with id {typed!r} as of {as_of}.")
             st.stop()
         customer_id = int(typed)
-    one = get_explainer(path, version, model_id, arm, as_of).explain(
+    one = cache.get_explainer(path, version, model_id, arm, as_of).explain(
         feats[feats.customer_id == customer_id])
     show_sentences(explain.describe_customer(one, customer_id, labels))
     row = one.row(customer_id)

@@ -58,7 +58,7 @@ if model_id is None:
     st.page_link("pages/uplift.py", label="Go to Uplift models", icon=":material/trending_up:")
     st.stop()
 try:
-    model = cache.load_champion(path, version, model_id)
+    model = cache.load_model(path, version, model_id)
     features = cache.load_features(path, version, as_of)
 except (PromoLabError, ValueError, OSError) as e:
     fail(e)

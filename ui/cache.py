@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from promo_core import db, overview, profiles, uplift
+from promo_core import db, explain, overview, profiles, uplift
 from promo_core import depth_curve as dc
 from promo_core import economics as eco
 from promo_core import experiments as ex
@@ -146,9 +146,10 @@ def simulate_bandits(rates: tuple, names: tuple, policies: tuple, settings: dict
 # --- Scenarios page (forecasts shared with Plans) ---------------------------------------
 # Forecasts are the expensive step and are
 # keyed by (data set, version, model, as-of, promotion): a slider never recomputes them.
-@st.cache_resource(max_entries=2)
-def load_champion(path: str, version: str, model_id: int) -> uplift.UpliftModel | None:
-    return uplift.load_champion(get_connection(path))
+@st.cache_resource(max_entries=4, show_spinner=False)
+def load_model(path: str, version: str, model_id: int) -> uplift.UpliftModel:
+    """A saved uplift model (LightGBM boosters): a resource, never mutated by pages."""
+    return uplift.load_model(get_connection(path), model_id)
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner="Computing customer profiles…")
@@ -165,14 +166,14 @@ def load_shop_rates(path: str, version: str, as_of) -> tuple[float, float]:
 @st.cache_data(max_entries=48, ttl=3600, show_spinner="Forecasting every customer…")
 def load_forecast(path: str, version: str, model_id: int, as_of, key: str,
                   promo: dict) -> fc.CustomerForecast:
-    model = load_champion(path, version, model_id)
+    model = load_model(path, version, model_id)
     return fc.forecast_customers(model, load_features(path, version, as_of), promo)
 
 
 @st.cache_data(max_entries=4, ttl=3600, show_spinner="Forecasting each depth…")
 def load_depth_forecasts(path: str, version: str, model_id: int, as_of,
                          template_key: str, template: dict) -> dict:
-    model = load_champion(path, version, model_id)
+    model = load_model(path, version, model_id)
     return dc.depth_forecasts(model, load_features(path, version, as_of), template)
 
 
@@ -182,3 +183,31 @@ def load_segment_members(path: str, version: str) -> dict[str, np.ndarray]:
     segs = store.list_segments(con)
     return {r.name: store.segment_members(con, int(r.segment_id)).to_numpy()
             for r in segs.itertuples()}
+
+
+# --- Explanations page ---------------------------------------------------------------
+# Keyed by (data set, version, model, …):
+# the model and explainers hold LightGBM boosters, so they are resources; the
+# explanations are frames and arrays, so they are data.
+@st.cache_data(max_entries=8, ttl=3600, show_spinner=False)
+def load_labels(path: str, version: str) -> dict[str, str]:
+    return {k: f.label for k, f in profiles.feature_registry(get_connection(path)).items()}
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def get_explainer(path: str, version: str, model_id: int, arm: int, as_of
+                  ) -> explain.UpliftExplainer:
+    feats = load_features(path, version, as_of)
+    return explain.build_explainer(load_model(path, version, model_id), feats, arm)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def load_explanation(path: str, version: str, model_id: int, arm: int, as_of, max_rows: int,
+                     segment_id: int | None = None) -> explain.UpliftExplanation:
+    feats = load_features(path, version, as_of)
+    if segment_id is not None:
+        members = store.segment_members(get_connection(path), segment_id)
+        feats = feats[feats.customer_id.isin(members)]
+    rows, sampled = explain.sample_frame(feats, max_rows)
+    return get_explainer(path, version, model_id, arm, as_of).explain(
+        rows, n_population=len(feats), sampled=sampled)
