@@ -84,8 +84,8 @@ def _insert_version(tx: duckdb.DuckDBPyConnection, plan_id: int, forecast: PlanF
                [plan_id, version, note, to_json(forecast.payload)])
     targets = forecast.targets[list(TARGET_COLUMNS)]
     tx.register("incoming_targets", targets)
-    tx.execute(f"INSERT INTO plan_targets SELECT {plan_id}::BIGINT, {version}::INTEGER, "
-               "customer_id, promo_id, segment, uplift, lower, upper FROM incoming_targets")
+    tx.execute("INSERT INTO plan_targets SELECT ?::BIGINT, ?::INTEGER, customer_id, promo_id, "
+               "segment, uplift, lower, upper FROM incoming_targets", [plan_id, version])
     tx.unregister("incoming_targets")
     return version
 
