@@ -23,10 +23,13 @@ one who would not buy is persuaded with probability *u*::
     h      = DS / (DS + 0.05)                                  saturating, non-linear
     bump   = exp(-0.5 * ((ln(1 + R) - ln 121) / 0.7)**2)       win-back hump at ~4 months
     g(e)   = 1 - exp(-e / 0.15)                                diminishing returns in depth
-    u      = min(0.6, a_m * g(e) * (0.015 + 0.09 * h * w_age[A] + 0.05 * bump))
+    u      = min(0.6, a_m * g(e) * (0.004 + 0.5 * h**3 * w_age[A] + 0.03 * bump))
     n      = 0.40 * max(0, 1 - DS / 0.05)**2 * sigmoid((T - 900) / 120) * [A in 55-64, 65+]
+    w_age  = 1.6, 1.3, 0.9, 0.6, 0.35, 0.2   for 18-24, 25-34, 35-44, 45-54, 55-64, 65+
 
-``h * w_age`` is the interaction (young discount hunters respond most); *n* makes
+``h**3 * w_age`` is the interaction, and it concentrates the persuadables: at 20 %
+off, customers aged 18-34 with DS above 0.06 (about a tenth of an audience) gain
+6-20 points of conversion, while half of all customers gain under 2. *n* makes
 long-standing older full-price customers sleeping dogs. The effective depth *e* and
 mechanic appeal *a_m* are::
 
@@ -57,7 +60,8 @@ probability ρ = 0.15 + 0.35 * h, adding G = ρ·E[(1.05 X − B)·1{0.6 X ≤ B
 
 A persuaded customer places exactly one extra order; a put-off one places none in
 the window. The shop's redemption cost (``orders.discount``) follows DESIGN.md and
-is charged on the first eligible order of each treated buyer in the window.
+is charged on the first eligible order of each treated buyer in the window, capped
+at that order's revenue.
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ UPLIFT_DRIVERS = ("recency_days", "discount_share", "avg_order_value", "tenure_d
 NON_DRIVERS = ("region", "acquisition_channel", "loyalty_tier", "frequency_365", "monetary_365")
 
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
-AGE_WEIGHT = dict(zip(AGE_BANDS, (1.4, 1.2, 1.0, 0.8, 0.6, 0.5), strict=True))
+AGE_WEIGHT = dict(zip(AGE_BANDS, (1.6, 1.3, 0.9, 0.6, 0.35, 0.2), strict=True))
 SLEEPING_AGES = ("55-64", "65+")
 MECHANIC_APPEAL = {
     "percent_off": 1.0,
@@ -88,6 +92,7 @@ DEFAULT_AOV = 45.0
 BASKET_SIGMA = 0.5
 DEPTH_SCALE = 0.15
 U_MAX = 0.6
+U_BASE, U_HUNTER, U_WINBACK = 0.004, 0.5, 0.03  # the three terms of u
 TOPUP_REACH = 0.6  # baskets from 60 % of the threshold upwards may be topped up
 TOPUP_OVERSHOOT = 0.1  # topped-up baskets land uniformly in [X, 1.1 X]
 
@@ -141,7 +146,7 @@ def response_probabilities(
     depth = effective_depth(promo, features["avg_order_value"])
     g = 1.0 - np.exp(-depth / DEPTH_SCALE)
     appeal = MECHANIC_APPEAL[promo["promo_type"]]
-    u = np.minimum(U_MAX, appeal * g * (0.015 + 0.09 * h * w_age + 0.05 * bump))
+    u = np.minimum(U_MAX, appeal * g * (U_BASE + U_HUNTER * h**3 * w_age + U_WINBACK * bump))
     older = np.isin(age, SLEEPING_AGES)
     full_price = np.maximum(0.0, 1.0 - ds / 0.05) ** 2
     n = 0.40 * full_price * older / (1.0 + np.exp(-(tenure - 900.0) / 120.0))

@@ -1,20 +1,37 @@
 """S-, T- and X-learners on LightGBM, fitted together so the X-learner reuses the T's.
 
-- **S**: one outcome model on customer features + promotion attributes + ``treated``.
+- **S**: one outcome model on customer features + promotion attributes + ``treated``,
+  parametrised so the treatment cannot be lost among the customer features::
+
+      P(buy | x, promotion, treated) = σ(base(x) + treated · effect(x, promotion))
+
+  ``base`` (booster ``s.base``) is fitted on the control rows; ``effect`` (``s.p``)
+  on the treated rows, boosted *from* base's log-odds, so its coarse trees learn only
+  what the promotion adds (a plain S-learner rarely split on ``treated``: its uplift
+  ranked customers no better than chance on the demo shop). ``effect`` is monotone
+  non-decreasing in depth. For money outcomes ``s.b`` (basket given a purchase) is
+  one regressor on features + promotion attributes + ``treated``.
   Uplift = f(x, promotion) − f(x, no promotion), so it scores *any* promotion dict,
   including depths history never ran. Trees are step functions of depth, so for a
   depth between two that were run, the S-learner blends its predictions at those two
   depths linearly (and clamps outside the range run, flagged in ``extrapolated``).
-  The buy-probability model is monotone non-decreasing in depth.
 - **T**: one outcome model per arm and one on the shared control group.
 - **X**: the T's models are its first stage; the imputed effects
   ``D1 = y − μ0(x)`` (treated) and ``D0 = μa(x) − y`` (control) are regressed, and
   blended as ``τ = g·τ0 + (1 − g)·τ1`` with ``g`` the arm's treated share.
 
+**Campaigns at different dates.** Where each arm has its own control group (the demo
+shop's campaigns ran months apart), the arms' baselines differ by season: a control
+pooled across them would mistake December's busier weeks for uplift. Every
+P(y > 0) model is therefore fitted with a per-campaign log-odds offset (``init_score``:
+logit of the campaign's control rate minus logit of the pooled control rate; 0 where
+the arms share one control group, as Hillstrom's e-mails do), and predicts at offset 0,
+a typical campaign. The X-learner imputes each row with its own campaign's offset.
+
 Each fit is repeated on ``n_bags`` Poisson-bootstrap weightings; the spread of those
 members' predictions gives each prediction's band (point ± 1.96 sd).
 
-Boosters live in a flat dict per member, named ``s.p``, ``s.b``, ``t0.p``,
+Boosters live in a flat dict per member, named ``s.base``, ``s.p``, ``s.b``, ``t0.p``,
 ``t<promo_id>.p``, ``x<promo_id>.tau1`` … (``.p``: P(y > 0); ``.b``: E[y | y > 0]).
 """
 
@@ -25,9 +42,17 @@ from collections.abc import Callable, Sequence
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from promo_core.uplift.model import UpliftModel
-from promo_core.uplift.outcomes import LearnerConfig, OutcomeModel, fit_regressor, outcome_kind
+from promo_core.uplift.outcomes import (
+    LearnerConfig,
+    OutcomeModel,
+    fit_basket,
+    fit_booster,
+    fit_regressor,
+    outcome_kind,
+)
 from promo_core.uplift.training_table import (
     CONTROL_ARM,
     DEPTH_COLUMNS,
@@ -35,6 +60,8 @@ from promo_core.uplift.training_table import (
 )
 
 LEARNERS = ("S", "T", "X")
+OFFER_COLUMNS = frozenset((*DEPTH_COLUMNS, "promo_min_spend"))  # plus promo_type_* below
+CAMPAIGN_GAIN = 0.2
 Progress = Callable[[float, str], None]
 
 
@@ -61,6 +88,7 @@ def fit_learners(table: TrainingTable, rows: pd.DataFrame, outcome: str,
         raise ValueError("training needs treated and control rows")
     y = rows[outcome].fillna(0.0).to_numpy(dtype=float)
     X = rows[table.feature_columns].reset_index(drop=True)
+    offset = campaign_offsets(rows.promo_id.to_numpy(), rows.treated.to_numpy() == 1, y > 0)
     rng = np.random.default_rng(config.seed)
     valid = rng.random(len(rows)) < config.validation_fraction
     spec = {
@@ -86,19 +114,42 @@ def fit_learners(table: TrainingTable, rows: pd.DataFrame, outcome: str,
             if progress:
                 progress(done / steps, f"{lr}-learner, fit {m + 1} of {n_members}")
             if lr == "S":
-                members["S"].append(_fit_s(X, rows, y, table, kind, config, valid, weight, m))
+                members["S"].append(_fit_s(X, rows, y, table, kind, config, valid, weight, m,
+                                           offset))
             else:
                 if t_boosters is None:
-                    t_boosters = _fit_t(X, arm, arms, y, kind, config, valid, weight, m)
+                    t_boosters = _fit_t(X, arm, arms, y, kind, config, valid, weight, m,
+                                        offset)
                 if lr == "T":
                     members["T"].append(t_boosters)
                 else:
                     members["X"].append(_fit_x(X, arm, arms, y, kind, config, valid, weight,
-                                               m, t_boosters, spec["treated_share"]))
+                                               m, t_boosters, offset))
             done += 1
     if progress:
         progress(1.0, "done")
     return {lr: UpliftModel(learner=lr, members=members[lr], **spec) for lr in learners}
+
+
+def campaign_offsets(promo_id: np.ndarray, treated: np.ndarray, bought: np.ndarray
+                     ) -> np.ndarray:
+    """Per-row log-odds offset of its campaign's baseline against the pooled control.
+
+    0 for campaigns without control rows of their own (a shared control group).
+    """
+    ctrl = ~treated
+    pooled = _logit(bought[ctrl].mean()) if ctrl.any() else 0.0
+    out = np.zeros(len(promo_id))
+    for pid in np.unique(promo_id):
+        own = ctrl & (promo_id == pid)
+        if own.sum() >= 30 and (promo_id[treated] == pid).any():
+            out[promo_id == pid] = _logit(bought[own].mean()) - pooled
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(max(float(p), 1e-4), 1 - 1e-4)
+    return float(np.log(p / (1 - p)))
 
 
 def _clean(promo: dict) -> dict:
@@ -123,42 +174,78 @@ def s_matrix(X: pd.DataFrame, promo_attrs: pd.DataFrame, treated: np.ndarray) ->
     return out
 
 
-def _fit_s(X, rows, y, table, kind, config, valid, weight, m) -> dict[str, lgb.Booster]:
-    Xs = s_matrix(X, rows[table.promotion_columns], rows.treated.to_numpy())
+def _fit_s(X, rows, y, table, kind, config, valid, weight, m, offset
+           ) -> dict[str, lgb.Booster]:
+    treated = rows.treated.to_numpy() == 1
+    Xs = s_matrix(X, rows[table.promotion_columns], treated)
+    bought = (y > 0).astype(float)
+    w0, w1 = (None, None) if weight is None else (weight[~treated], weight[treated])
+    base = fit_booster(X[~treated], bought[~treated], "binary", config, valid[~treated], w0,
+                       seed_offset=m, init_score=offset[~treated], offset_only=True)
+    init = base.predict(X[treated], raw_score=True) + offset[treated]
     monotone = [1 if c in DEPTH_COLUMNS else 0 for c in Xs.columns]
-    model = OutcomeModel(kind).fit(Xs, y, config, valid, weight, monotone, seed_offset=m)
-    return {f"s.{k}": b for k, b in model.boosters.items()}
+    # A campaign-level attribute that does not describe the offer (channel, duration,
+    # contact cost, category) takes as many values as campaigns were run: a split on it
+    # fits one campaign's noise. Its split gain counts for less.
+    contri = [1.0 if c in OFFER_COLUMNS or c.startswith("promo_type_")
+              or c not in table.promotion_columns
+              else CAMPAIGN_GAIN for c in Xs.columns]
+    effect = fit_booster(Xs[treated].reset_index(drop=True), bought[treated], "binary",
+                         config, valid[treated], w1, monotone, m, init_score=init,
+                         effect=True, extra={"feature_contri": contri})
+    boosters = {"s.base": base, "s.p": effect}
+    if kind == "amount":
+        boosters["s.b"] = fit_basket(Xs, y, config, valid, weight, m)
+    return boosters
 
 
-def _fit_t(X, arm, arms, y, kind, config, valid, weight, m) -> dict[str, lgb.Booster]:
+def _fit_t(X, arm, arms, y, kind, config, valid, weight, m, offset
+           ) -> dict[str, lgb.Booster]:
     boosters = {}
     for a in [CONTROL_ARM, *arms]:
         idx = arm == a
         model = OutcomeModel(kind).fit(X[idx], y[idx], config, valid[idx],
-                                       None if weight is None else weight[idx], seed_offset=m)
+                                       None if weight is None else weight[idx], seed_offset=m,
+                                       init_score=offset[idx])
         boosters.update({f"t{a}.{k}": b for k, b in model.boosters.items()})
     return boosters
 
 
-def predict_group(boosters: dict[str, lgb.Booster], prefix: str, X: pd.DataFrame
+def predict_group(boosters: dict[str, lgb.Booster], prefix: str, X: pd.DataFrame,
+                  offset: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(p, b, y)`` of the outcome model stored under ``prefix`` (e.g. ``t0``)."""
-    p = boosters[f"{prefix}.p"].predict(X)
+    """``(p, b, y)`` of the outcome model stored under ``prefix`` (e.g. ``t0``).
+
+    With a ``<prefix>.base`` booster (the S-learner), P(y > 0) is
+    σ(base(x) + treated · effect(x, promotion)), ``X`` being the S matrix.
+    """
+    base = boosters.get(f"{prefix}.base")
+    if base is None and offset is None:
+        p = boosters[f"{prefix}.p"].predict(X)
+    elif base is None:
+        p = expit(boosters[f"{prefix}.p"].predict(X, raw_score=True) + offset)
+    else:
+        raw = base.predict(X[base.feature_name()], raw_score=True)
+        treated = X["treated"].to_numpy() == 1
+        if treated.any():
+            raw[treated] += boosters[f"{prefix}.p"].predict(X[treated], raw_score=True)
+        p = expit(raw)
     if f"{prefix}.b" not in boosters:
         return p, np.full_like(p, np.nan), p
     b = boosters[f"{prefix}.b"].predict(X)
     return p, b, p * b
 
 
-def _fit_x(X, arm, arms, y, kind, config, valid, weight, m, t_boosters, share
+def _fit_x(X, arm, arms, y, kind, config, valid, weight, m, t_boosters, offset
            ) -> dict[str, lgb.Booster]:
     boosters = dict(t_boosters)  # the first stage is the T-learner, shared, not refitted
     ctrl = arm == CONTROL_ARM
-    mu0_all = predict_group(t_boosters, f"t{CONTROL_ARM}", X)[2]
+    # Imputed at each row's own campaign baseline (its offset), predicted at offset 0.
+    mu0_all = predict_group(t_boosters, f"t{CONTROL_ARM}", X, offset)[2]
     for a in arms:
         trt = arm == a
         d1 = y[trt] - mu0_all[trt]
-        d0 = predict_group(t_boosters, f"t{a}", X[ctrl])[2] - y[ctrl]
+        d0 = predict_group(t_boosters, f"t{a}", X[ctrl], offset[ctrl])[2] - y[ctrl]
         w1 = None if weight is None else weight[trt]
         w0 = None if weight is None else weight[ctrl]
         boosters[f"x{a}.tau1"] = fit_regressor(X[trt], d1, config, valid[trt], w1, m)

@@ -14,7 +14,11 @@ import numpy as np
 import pandas as pd
 
 from promo_core.errors import PromoLabError
-from promo_core.uplift.training_table import DEPTH_COLUMNS, promotion_attributes
+from promo_core.uplift.training_table import (
+    DEPTH_COLUMNS,
+    FEATURE_DECIMALS,
+    promotion_attributes,
+)
 
 Z95 = 1.959964
 
@@ -106,7 +110,7 @@ class UpliftModel:
                     f"feature '{col}' was numeric when the model was trained but is "
                     f"{X[col].dtype} here; retrain the model on this data set.")
             else:
-                X[col] = X[col].astype(float)
+                X[col] = X[col].astype(float).round(FEATURE_DECIMALS)
         return X
 
     def _promotion(self, promotion: dict | int | None) -> dict:

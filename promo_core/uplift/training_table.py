@@ -31,6 +31,7 @@ BINARY_OUTCOMES = ("converted", "visited")
 DEPTH_COLUMNS = ("promo_pct_off", "promo_amount_off")
 PROMO_NUMERIC = (*DEPTH_COLUMNS, "promo_min_spend", "promo_duration_days",
                  "promo_cost_per_contact")
+FEATURE_DECIMALS = 9  # float features are rounded so that retraining is reproducible
 CONTROL_ARM = 0  # value of ``arm`` on control rows; promo ids are the arms otherwise
 KEY_COLUMNS = ("promo_id", "customer_id", "exposed_at", "arm", "treated")
 
@@ -131,6 +132,10 @@ def build_training_table(con: duckdb.DuckDBPyConnection,
     frame.loc[frame.treated == 0, promo_cols] = 0.0
     categories = {}
     for col in feature_columns:
+        if pd.api.types.is_float_dtype(frame[col]):
+            # DuckDB's parallel sums differ in the last bits from run to run; LightGBM's
+            # bin edges would follow them and a retrain would give other numbers.
+            frame[col] = frame[col].round(FEATURE_DECIMALS)
         if frame[col].dtype == object or isinstance(frame[col].dtype, pd.StringDtype):
             cats = sorted(frame[col].dropna().astype(str).unique().tolist())
             frame[col] = pd.Categorical(frame[col], categories=cats)
