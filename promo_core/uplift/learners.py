@@ -6,11 +6,12 @@
       P(buy | x, promotion, treated) = σ(base(x) + treated · effect(x, promotion))
 
   ``base`` (booster ``s.base``) is fitted on the control rows; ``effect`` (``s.p``)
-  on the treated rows, boosted *from* base's log-odds, so its coarse trees learn only
-  what the promotion adds (a plain S-learner rarely split on ``treated``: its uplift
-  ranked customers no better than chance on the demo shop). ``effect`` is monotone
-  non-decreasing in depth. For money outcomes ``s.b`` (basket given a purchase) is
-  one regressor on features + promotion attributes + ``treated``.
+  on the treated rows, boosted *from* base's log-odds (starting at the average
+  treated-minus-base shift, not at 0, which early stopping would leave shrunk), so its
+  coarse trees learn only what the promotion adds (a plain S-learner rarely split on
+  ``treated``: its uplift ranked customers no better than chance on the demo shop).
+  ``effect`` is monotone non-decreasing in depth. For money outcomes ``s.b`` (basket
+  given a purchase) is one regressor on features + promotion attributes + ``treated``.
   Uplift = f(x, promotion) − f(x, no promotion), so it scores *any* promotion dict,
   including depths history never ran. Trees are step functions of depth, so for a
   depth between two that were run, the S-learner blends its predictions at those two
@@ -192,7 +193,7 @@ def _fit_s(X, rows, y, table, kind, config, valid, weight, m, offset
               else CAMPAIGN_GAIN for c in Xs.columns]
     effect = fit_booster(Xs[treated].reset_index(drop=True), bought[treated], "binary",
                          config, valid[treated], w1, monotone, m, init_score=init,
-                         effect=True, extra={"feature_contri": contri})
+                         effect=True, offset_only=True, extra={"feature_contri": contri})
     boosters = {"s.base": base, "s.p": effect}
     if kind == "amount":
         boosters["s.b"] = fit_basket(Xs, y, config, valid, weight, m)

@@ -41,7 +41,7 @@ class LearnerConfig:
     validation_fraction: float = 0.2
     n_bags: int = 0  # extra bootstrap fits for per-prediction intervals (0: none)
     effect_num_leaves: int = 4
-    effect_min_leaf_share: float = 0.02
+    effect_min_leaf_share: float = 0.01
     seed: int = 0
     num_threads: int = 1
 
@@ -78,8 +78,10 @@ def fit_booster(X: pd.DataFrame, y: np.ndarray, objective: str, config: LearnerC
     """One early-stopped LightGBM fit; returns a booster trimmed to its best iteration.
 
     ``init_score`` (raw scores, e.g. a baseline's log-odds) makes the booster learn
-    only what it adds to them; with ``offset_only`` (binary) they are nuisance offsets
-    (a campaign's season) and the booster is a complete model predicting at offset 0.
+    only what it adds to them. With ``offset_only`` (binary) boosting starts from them
+    plus the mean log-odds shift the data ask for, which is baked into the booster: a
+    model fitted on nuisance offsets (a campaign's season) then predicts at offset 0 on
+    its own, and an effect model on a baseline starts at the average effect.
     ``effect`` uses the coarse effect-model trees; ``extra`` adds LightGBM parameters.
     """
     params = config.lgb_params(objective, seed_offset)
