@@ -46,8 +46,11 @@ SPECS: dict[str, TableSpec] = {
         ("value", "min_spend", "duration_days", "cost_per_contact", "fixed_cost",
          "unit_cost", "shipping_cost"),
     ),
+    # A promotion may be sent to the same customer again in a later week (a plan that
+    # reuses a past promotion), so the send time is part of the key.
     "exposures": TableSpec(
-        ("promo_id", "customer_id", "exposed_at"), ("promo_id", "customer_id"), ("revenue",)
+        ("promo_id", "customer_id", "exposed_at"), ("promo_id", "customer_id", "exposed_at"),
+        ("revenue",),
     ),
 }
 

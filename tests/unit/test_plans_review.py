@@ -79,3 +79,20 @@ def test_weekly_job_exit_codes(ran, tmp_path):
     assert done.plan_id != ran["plan_id"] and done.version == 1
     assert sorted(f.suffix for f in done.files) == [".csv", ".html", ".xlsx"]
     assert all(f.exists() and "_v1_week-2025-01-20_" in f.name for f in done.files)
+
+
+def test_a_plan_reusing_a_past_promotion_can_run(tmp_path):
+    """The same promotion sent again in a later week is a new exposure, not a duplicate."""
+    path = tmp_path / "demo.duckdb"
+    build_plan_shop(path, customers=1500, seed=8)
+    con = db.connect(path)
+    past = int(con.execute("SELECT min(promo_id) FROM exposures").fetchone()[0])
+    already = con.execute("SELECT count(*) FROM exposures WHERE promo_id = ?", [past]).fetchone()
+    forecast = builder.build_from_recipe(con, [("Odd ids", past)], WEEK,
+                                         forecaster=truth_forecaster(con, WEEK))
+    plan_id, _ = plans.create_plan(con, "Rerun", WEEK, forecast, who="Ana")
+    plans.set_status(con, plan_id, "approved", who="Ana", why="rerun test")
+    result = plans.simulate_run(con, path, plan_id, holdout_share=0.5, seed=1)
+    now = con.execute("SELECT count(*) FROM exposures WHERE promo_id = ?", [past]).fetchone()
+    assert now[0] == already[0] + result.treated + result.control
+    con.close()
