@@ -7,16 +7,20 @@ figure measures the learners, not a data set. Prints seconds and peak memory
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from promo_core.uplift.learners import fit_learners
-from promo_core.uplift.outcomes import LearnerConfig
-from promo_core.uplift.training_table import TrainingTable
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from promo_core.uplift.learners import fit_learners  # noqa: E402
+from promo_core.uplift.outcomes import LearnerConfig  # noqa: E402
+from promo_core.uplift.training_table import TrainingTable  # noqa: E402
 
 N_FEATURES = 40
 
@@ -52,6 +56,7 @@ def main(sizes: list[int]) -> None:
     print(f"S+T+X, one arm, outcome converted, {N_FEATURES} features, "
           f"{config.n_estimators} trees max, {config.num_leaves} leaves, "
           f"num_threads={config.num_threads}, early stopping {config.early_stopping_rounds}")
+    print(f"load average at start {os.getloadavg()[0]:.1f} (the machine may be shared)")
     for n in sizes:
         table = synthetic_table(n)
         t0 = time.perf_counter()

@@ -111,12 +111,15 @@ def fit_learners(table: TrainingTable, rows: pd.DataFrame, outcome: str,
         # Member 0 is the plain fit; the others reweight rows by Poisson(1) counts.
         weight = None if m == 0 else rng.poisson(1.0, len(rows)).astype(float)
         t_boosters: dict[str, lgb.Booster] | None = None
-        for lr in learners:
+        for lr in sorted(learners, key=lambda k: k == "S"):  # T's models first: S reuses one
             if progress:
                 progress(done / steps, f"{lr}-learner, fit {m + 1} of {n_members}")
             if lr == "S":
+                # S's base (control rows, same offsets, seed and weights) is T's control
+                # model: the same booster, so it is fitted once.
+                base = None if t_boosters is None else t_boosters[f"t{CONTROL_ARM}.p"]
                 members["S"].append(_fit_s(X, rows, y, table, kind, config, valid, weight, m,
-                                           offset))
+                                           offset, base))
             else:
                 if t_boosters is None:
                     t_boosters = _fit_t(X, arm, arms, y, kind, config, valid, weight, m,
@@ -175,14 +178,15 @@ def s_matrix(X: pd.DataFrame, promo_attrs: pd.DataFrame, treated: np.ndarray) ->
     return out
 
 
-def _fit_s(X, rows, y, table, kind, config, valid, weight, m, offset
+def _fit_s(X, rows, y, table, kind, config, valid, weight, m, offset, base=None
            ) -> dict[str, lgb.Booster]:
     treated = rows.treated.to_numpy() == 1
     Xs = s_matrix(X, rows[table.promotion_columns], treated)
     bought = (y > 0).astype(float)
     w0, w1 = (None, None) if weight is None else (weight[~treated], weight[treated])
-    base = fit_booster(X[~treated], bought[~treated], "binary", config, valid[~treated], w0,
-                       seed_offset=m, init_score=offset[~treated], offset_only=True)
+    if base is None:
+        base = fit_booster(X[~treated], bought[~treated], "binary", config, valid[~treated],
+                           w0, seed_offset=m, init_score=offset[~treated], offset_only=True)
     init = base.predict(X[treated], raw_score=True) + offset[treated]
     monotone = [1 if c in DEPTH_COLUMNS else 0 for c in Xs.columns]
     # A campaign-level attribute that does not describe the offer (channel, duration,
@@ -228,7 +232,9 @@ def predict_group(boosters: dict[str, lgb.Booster], prefix: str, X: pd.DataFrame
     else:
         raw = base.predict(X[base.feature_name()], raw_score=True)
         treated = X["treated"].to_numpy() == 1
-        if treated.any():
+        if treated.all():  # scoring one side at a time: no row-subset copy
+            raw += boosters[f"{prefix}.p"].predict(X, raw_score=True)
+        elif treated.any():
             raw[treated] += boosters[f"{prefix}.p"].predict(X[treated], raw_score=True)
         p = expit(raw)
     if f"{prefix}.b" not in boosters:

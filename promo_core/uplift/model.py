@@ -21,6 +21,7 @@ from promo_core.uplift.training_table import (
 )
 
 Z95 = 1.959964
+PREPARED = "promo_lab.uplift_features"  # DataFrame.attrs flag set by UpliftModel._features
 
 
 class FeatureMismatchError(PromoLabError):
@@ -93,6 +94,8 @@ class UpliftModel:
         return out
 
     def _features(self, features: pd.DataFrame) -> pd.DataFrame:
+        if features.attrs.get(PREPARED) and list(features.columns) == self.feature_columns:
+            return features  # already converted by this method: no second copy
         missing = [c for c in self.feature_columns if c not in features.columns]
         if missing:
             raise FeatureMismatchError(
@@ -111,6 +114,7 @@ class UpliftModel:
                     f"{X[col].dtype} here; retrain the model on this data set.")
             else:
                 X[col] = X[col].astype(float).round(FEATURE_DECIMALS)
+        X.attrs[PREPARED] = True
         return X
 
     def _promotion(self, promotion: dict | int | None) -> dict:
