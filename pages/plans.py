@@ -177,6 +177,9 @@ with tab_review:
                     _flash_and_rerun(res.summary())
                 except PromoLabError as e:
                     st.error(str(e))
+        elif db.get_meta(con, "dataset_kind") == "demo" and plan.status == "draft":
+            st.info("A plan runs once it is approved: approve it on the Plans tab, then "
+                    "simulate its week here.")
         result = review.review_plan(con, rid)
         st.markdown(f"**{result.verdict()}**")
         if pd.notna(result.total["actual_lift"]):
