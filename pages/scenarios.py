@@ -71,6 +71,17 @@ promo_rows = promotions.list_promotions(con)
 promos = {r["name"]: promotions.promotion_dict(r) for _, r in promo_rows.iterrows()}
 st.caption(f"Champion: **{model.learner}-learner · {model.outcome}** · {len(ids):,} customers "
            f"as of {as_of} · gross margin rate {margin_rate:.1%} · basket log-sd {sigma:.2f}")
+if model.learner != "S":
+    # T- and X-learners score only the promotions they were trained on.
+    promos = {n: p for n, p in promos.items() if p.get("promo_id") in model.arms}
+    st.warning(f"The champion is a {model.learner}-learner: it can only forecast the "
+               f"promotions it was trained on ({', '.join(promos) or 'none'}). To plan new "
+               "promotions or depths, make an S-learner trained on several promotions the "
+               "champion on the Uplift models page.")
+elif len(model.arms) < 2:
+    st.warning("The champion S-learner was trained on a single past promotion, so it cannot "
+               "tell depths or mechanics apart: every candidate gets the same uplift. Train "
+               "it on several promotions on the Uplift models page before comparing offers.")
 
 
 def forecast_of(name: str) -> fc.CustomerForecast:
@@ -194,7 +205,10 @@ with tab_depth:
     st.subheader("Discount depth curve")
     segs_d = st.multiselect("Segments", list(population.segments), default=[EVERYONE],
                             key=KEY + "depth_segs")
-    if not segs_d:
+    if model.learner != "S":
+        st.info("The depth curve scores depths that were never run: it needs an S-learner "
+                "champion.")
+    elif not segs_d:
         st.error("Choose at least one segment.")
     else:
         template = {"promo_type": "percent_off", "channel": "email", "duration_days": 14,

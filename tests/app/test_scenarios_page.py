@@ -138,3 +138,21 @@ def _submit(at, label: str) -> None:
             assert not at.exception, at.exception
             return
     raise AssertionError(f"no button '{label}'")
+
+
+def test_a_t_learner_champion_is_explained_not_a_crash(shop_app, entry):
+    """A T-learner scores only its own arm: the page says so and offers only that arm."""
+    from promo_core import db, uplift
+
+    con = db.connect(shop_app / "demo.duckdb")
+    table = uplift.build_training_table(con)
+    first_arm = int(table.frame["promo_id"].min())
+    rows = uplift.select_arms(table, [first_arm])
+    model = uplift.fit_learners(table, rows, "revenue", ("T",), uplift.LearnerConfig(
+        n_estimators=20, num_leaves=7, num_threads=1))["T"]
+    uplift.set_champion(con, uplift.save_model(con, model, as_of=db.get_meta(con, "as_of")))
+    at = _run(entry)
+    text = " ".join(w.value for w in at.warning)
+    assert "The champion is a T-learner: it can only forecast the promotions it was trained" \
+        in text
+    assert any("needs an S-learner champion" in i.value for i in at.info)
