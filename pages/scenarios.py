@@ -123,7 +123,8 @@ with tab_cand:
                 st.rerun()
             except ValidationError as e:
                 fail(e)
-    shown = promo_rows.assign(mechanic=[promotions.describe(p) for p in promos.values()])
+    shown = promo_rows.assign(mechanic=[promotions.describe(promotions.promotion_dict(r))
+                                        for _, r in promo_rows.iterrows()])
     st.dataframe(shown[["promo_id", "name", "mechanic", "channel", "duration_days",
                         "cost_per_contact", "fixed_cost", "is_candidate"]],
                  hide_index=True, key=KEY + "promotions")
