@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -35,16 +35,19 @@ def label(path: str | Path) -> str:
 
 
 def default_as_of(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The data set's analysis date: its recorded as-of, else the last order day."""
+    """The data set's analysis date: the day after its recorded as-of (else after the
+    last order day). Profiles use what happened *before* the as-of day, so this default
+    includes the last day of data."""
     recorded = db.get_meta(con, "as_of")
     if recorded:
-        return date.fromisoformat(recorded[:10])
+        return date.fromisoformat(recorded[:10]) + timedelta(days=1)
     last = con.cursor().execute("SELECT max(order_ts)::DATE FROM orders").fetchone()[0]
-    return last
+    return None if last is None else last + timedelta(days=1)
 
 
 def date_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | None]:
-    """First and last order day, the range the as-of date may take."""
-    return con.cursor().execute(
+    """The range the as-of date may take: the first order day to the day after the last."""
+    first, last = con.cursor().execute(
         "SELECT min(order_ts)::DATE, max(order_ts)::DATE FROM orders"
     ).fetchone()
+    return first, None if last is None else last + timedelta(days=1)

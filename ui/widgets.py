@@ -61,7 +61,8 @@ def render_sidebar() -> None:
             st.date_input(
                 "Analysis as of", value=as_of, min_value=first, max_value=last,
                 key=_as_of_key(active), on_change=_on_as_of_change, args=(_as_of_key(active),),
-                help="Profiles, segments and models use only data up to this day.",
+                help="Profiles, segments and models use only data from before this day; "
+                "the default is the day after the last order.",
             )
         kpis = cache.load_kpis(cache.active_path(), cache.active_version())
         st.caption(

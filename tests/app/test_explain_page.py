@@ -78,7 +78,7 @@ def test_everyone_view_says_what_is_explained_and_how(app_dir):
     assert "**What is explained:** the champion's predicted *uplift* in conversion from " \
            "**Jan 2024 · 10% off**" in info
     assert "exact TreeSHAP of the X-learner's effect models" in info
-    assert at.caption[1].value == "Explaining all 2,000 customers as of 2024-12-31."
+    assert at.caption[1].value == "Explaining all 2,000 customers as of 2025-01-01."
     exp, labels = champion_explanation(app_dir)
     from promo_core import explain
 
@@ -111,7 +111,7 @@ def test_one_customer_by_list_and_by_id(app_dir):
     at.text_input(key="explain.customer_id").input("17").run()
     assert at.markdown[0].value.startswith("- Customer 17's predicted uplift is ")
     at.text_input(key="explain.customer_id").input("999999").run()
-    assert at.error[0].value == "There is no customer with id '999999' as of 2024-12-31."
+    assert at.error[0].value == "There is no customer with id '999999' as of 2025-01-01."
 
 
 def test_a_t_learner_champion_is_explained_by_a_surrogate_with_its_fidelity(app_dir, tmp_path,

@@ -26,5 +26,5 @@ def test_data_page_shows_tables_and_quality(tiny_app):
 
 def test_as_of_defaults_to_the_data_sets_date(tiny_app):
     at = _run()
-    assert str(at.sidebar.date_input[0].value) == "2024-03-01"
+    assert str(at.sidebar.date_input[0].value) == "2024-03-02"  # the day after the data
 

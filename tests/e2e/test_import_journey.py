@@ -46,8 +46,8 @@ def test_upload_generic_tables_and_see_quality_report(page, app_url, tmp_path):
     page.get_by_text("No blocking problems found").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     sidebar = page.locator('[data-testid="stSidebar"]')
-    # The analysis date follows the imported data set (its last order day).
-    assert _as_of(sidebar) == "2024/06/01"
+    # The analysis date follows the imported data set (the day after its last order).
+    assert _as_of(sidebar) == "2024/06/02"
     assert "3 customers · 3 orders" in sidebar.inner_text()
     screenshot(page, "import_quality_report")
 
@@ -56,7 +56,7 @@ def test_upload_generic_tables_and_see_quality_report(page, app_url, tmp_path):
     page.get_by_role("option", name="Demo shop").click()
     wait_for_app(page)
     page.get_by_text("Data set: Demo shop").wait_for()
-    assert _as_of(sidebar) == "2024/12/31"
+    assert _as_of(sidebar) == "2025/01/01"
 
 
 def test_broken_upload_is_refused_with_a_message(page, app_url, tmp_path):
