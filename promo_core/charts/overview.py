@@ -22,8 +22,9 @@ def build_monthly_sales_chart(monthly: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=360, margin={"t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.12})
     fig.update_yaxes(title_text="Revenue", secondary_y=False)
+    # Round ticks of its own; plotly would otherwise align them to the revenue grid.
     fig.update_yaxes(title_text="Orders", secondary_y=True, showgrid=False,
-                     tickformat=",d", rangemode="tozero")
+                     tickformat=",d", rangemode="tozero", tickmode="auto", nticks=6)
     return fig
 
 
