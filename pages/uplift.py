@@ -172,6 +172,13 @@ champion_pick = st.radio("Model to save", list(result.models), horizontal=True,
                          key=KEY + "champion_pick",
                          index=list(result.models).index(result.champion_candidate)
                          if result.champion_candidate in result.models else None)
+if champion_pick is not None and result.champion_candidate is None:
+    st.warning("No learner showed a targeting effect beyond chance here: forecasts made "
+               "with this model will rank customers no better than at random. Plans built "
+               "on it deserve a caveat in the review.", icon=":material/warning:")
+if champion_pick is not None and champion_pick != "S":
+    st.info(f"A {champion_pick}-learner scores only the promotions it was trained on; the "
+            "Scenarios page needs an S-learner to price new offers or depths.")
 if st.button("Save and use as champion", key=KEY + "save", disabled=champion_pick is None):
     con = cache.get_connection(path)
     model_id = uplift.save_model(con, result.models[champion_pick], as_of=str(as_of))

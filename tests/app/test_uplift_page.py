@@ -55,6 +55,10 @@ def test_train_compare_and_pick_a_champion(demo_app):
     assert frame_with_column(at, "qini").set_index("learner").qini.equals(metrics.qini)
 
     at.radio(key="uplift.champion_pick").set_value("X").run()
+    # an X champion cannot price new offers: the page says so before saving
+    assert any("scores only the promotions it was trained on" in i.value for i in at.info)
+    if any(v.startswith("No signal") for v in verdicts):
+        assert any("no better than at random" in w.value for w in at.warning)
     _button(at, "Save and use as champion").click().run()
     assert any(s.value.startswith("Saved model #1 (X-learner · converted") for s in at.success)
     saved = frame_with_column(at, "is_champion")
