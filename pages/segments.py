@@ -134,6 +134,11 @@ def rfm_section() -> None:
     summary = rfm.summarise_rfm(scores, prof)
     st.plotly_chart(charts.build_rfm_chart(summary), key=f"{K}rfm.chart")
     st.dataframe(summary, hide_index=True, key=f"{K}rfm.table", column_config={
+        "customers": st.column_config.NumberColumn(format="localized"),
+        "revenue": st.column_config.NumberColumn(format="£%.0f"),
+        "recency_days": st.column_config.NumberColumn("mean recency (days)", format="%.0f"),
+        "frequency": st.column_config.NumberColumn("mean orders", format="%.1f"),
+        "aov": st.column_config.NumberColumn(format="£%.2f"),
         "share": st.column_config.NumberColumn(format="percent"),
         "revenue_share": st.column_config.NumberColumn(format="percent")})
     c = st.columns([2, 3, 1])
@@ -215,7 +220,8 @@ def saved_section() -> None:
                 st.metric("AOV", money(card.aov if pd.notna(card.aov) else None))
                 resp = card.past_promo_response
                 st.metric("Past promo response", "–" if pd.isna(resp) else f"{resp:.1%}")
-        st.dataframe(cards.set_index("name").drop(columns="segment_id").T.astype(str),
+        # one column per segment: round first, as every cell becomes text
+        st.dataframe(cards.set_index("name").drop(columns="segment_id").round(3).T.astype(str),
                      key=f"{K}saved.cards")
         cat_cols = [f for f in reg if f.startswith("cat_")]
         vals = store.segment_profile_values(con, picked, table, ["recency_days", *cat_cols])
