@@ -281,8 +281,8 @@ with tab_opt:
                 st.error(f"Infeasible — {e}")
                 st.stop()
             m = st.columns(4)
-            m[0].metric("Expected net profit", f"{plan.net_profit:,.0f}")
-            m[1].metric("Promotion cost", f"{plan.promotion_cost:,.0f}")
+            m[0].metric("Expected net profit", widgets.money(plan.net_profit))
+            m[1].metric("Promotion cost", widgets.money(plan.promotion_cost))
             m[2].metric("Customers contacted", f"{plan.contacts:,}")
             m[3].metric("Optimality gap", f"{plan.gap:,.0f} ({plan.gap_share:.2%})",
                         help="Upper bound (Lagrangian/LP relaxation) minus the plan's profit.")
