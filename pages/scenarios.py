@@ -219,7 +219,8 @@ with tab_depth:
         curve = dc.compute_depth_curve(fcs, population, segs_d, template, margin_rate, sigma)
         best = dc.optimal_depths(curve)
         st.plotly_chart(charts.build_depth_curve_chart(curve, best), key=KEY + "depth_chart")
-        st.dataframe(best, hide_index=True, key=KEY + "best_depth")
+        st.dataframe(best, hide_index=True, key=KEY + "best_depth",
+                     column_config=money_columns(best))
 
         @st.fragment
         def at_depth() -> None:
@@ -296,7 +297,9 @@ with tab_opt:
             st.dataframe(table, hide_index=True, key=KEY + "vs_blanket",
                          column_config=money_columns(table))
             st.info(verdict)
-            st.dataframe(op.plan_by_segment(opts, plan), hide_index=True, key=KEY + "plan")
+            by_segment = op.plan_by_segment(opts, plan)
+            st.dataframe(by_segment, hide_index=True, key=KEY + "plan",
+                         column_config=money_columns(by_segment))
             budgets = np.linspace(0.1, 2.0, 8) * budget
             frontier = op.efficient_frontier(opts, cons, budgets)
             st.plotly_chart(charts.build_frontier_chart(frontier, budget, plan.net_profit),
