@@ -3,8 +3,7 @@
 import streamlit as st
 
 from promo_core import datasets
-from promo_core.charts import overview as charts
-from ui import cache
+from ui import cache, widgets
 
 path, version = cache.active_path(), cache.active_version()
 st.title("Data")
@@ -31,14 +30,4 @@ st.dataframe(
     column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
 )
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Revenue and orders per month")
-    st.plotly_chart(charts.build_monthly_sales_chart(cache.load_monthly_sales(path, version)),
-                    key="data.monthly")
-with right:
-    st.subheader("Orders per customer")
-    st.plotly_chart(
-        charts.build_orders_per_customer_chart(cache.load_orders_per_customer(path, version)),
-        key="data.orders_per_customer",
-    )
+widgets.render_sales_charts(path, version, "data")

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from promo_core import datasets
-from promo_core.charts import overview as charts
-from ui import cache
+from ui import cache, widgets
 from ui.widgets import money
 
 path, version = cache.active_path(), cache.active_version()
@@ -28,17 +27,7 @@ cols[4].metric("Average order value", money(kpis["aov"]))
 cols[5].metric("Discount given", money(kpis["discount"]),
                help="Total discount across all orders, at the shop's cost.")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Revenue and orders per month")
-    st.plotly_chart(charts.build_monthly_sales_chart(cache.load_monthly_sales(path, version)),
-                    key="overview.monthly")
-with right:
-    st.subheader("Orders per customer")
-    st.plotly_chart(
-        charts.build_orders_per_customer_chart(cache.load_orders_per_customer(path, version)),
-        key="overview.orders_per_customer",
-    )
+widgets.render_sales_charts(path, version, "overview")
 
 cols = st.columns(3)
 cols[0].metric("Past promotions", f"{kpis['promotions']:,}")

@@ -148,3 +148,20 @@ def render_save_plan(key: str, default_name: str, build) -> None:
                        "Export and review it on the Plans & review page.")
             st.page_link("pages/plans.py", label="Open Plans & review",
                          icon=":material/event_note:")
+
+
+def render_sales_charts(path: str, version: str, key: str) -> None:
+    """Revenue and orders per month beside the orders-per-customer distribution."""
+    from promo_core.charts import overview as charts
+
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Revenue and orders per month")
+        st.plotly_chart(charts.build_monthly_sales_chart(cache.load_monthly_sales(path, version)),
+                        key=f"{key}.monthly")
+    with right:
+        st.subheader("Orders per customer")
+        st.plotly_chart(
+            charts.build_orders_per_customer_chart(cache.load_orders_per_customer(path, version)),
+            key=f"{key}.orders_per_customer",
+        )
