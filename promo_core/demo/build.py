@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from promo_core import db
+from promo_core import db, rollups
 from promo_core.demo import calendar as cal
 from promo_core.demo.campaigns import promotion_rows, run_campaign
 from promo_core.demo.catalogue import build_catalogue, draw_lines
@@ -130,6 +130,7 @@ def _build(
     }.items():
         db.set_meta(con, key, value)
     db.bump_data_version(con)
+    rollups.refresh(con)
     counts = db.row_counts(con)
     counts["demo_traits"] = con.execute("SELECT count(*) FROM demo_traits").fetchone()[0]
     return counts

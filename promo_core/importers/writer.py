@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from promo_core import db
+from promo_core import db, rollups
 from promo_core.importers.mapping import is_safe_identifier
 
 _EXTRA_TYPES = {"BIGINT", "DOUBLE", "VARCHAR", "DATE", "TIMESTAMP", "BOOLEAN"}
@@ -77,6 +77,8 @@ def _write_all(
         payload.as_of = str(as_of)[:10]
         db.set_meta(cur, "as_of", payload.as_of)
     db.bump_data_version(cur)
+    progress(0.95, "Updating rollups…")
+    rollups.refresh(cur)
     return counts
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from promo_core import profiles
+from promo_core import db, profiles, rollups
 from tests.unit.test_profiles_shop import AS_OF, add_future_activity, build_tiny_shop
 
 
@@ -58,6 +58,33 @@ def test_nothing_after_as_of_is_used(shop):
     # and a later as-of date does see the new order (the test can fail)
     later = profiles.compute_profiles(shop, date(2024, 3, 2), fields).set_index("customer_id")
     assert later.loc[1, "frequency"] == 3
+    assert later.loc[1, "cat_kitchen"] == pytest.approx((110 + 270) / (150 + 270))
+
+
+def test_rollups_follow_the_data_version(shop, tmp_path):
+    profiles.compute_profiles(shop, AS_OF)
+    assert db.get_meta(shop, rollups.META_KEY) == db.data_version(shop)
+    add_future_activity(shop)  # bumps the version: the next profile rebuilds the rollups
+    profiles.compute_profiles(shop, date(2024, 3, 9))
+    assert db.get_meta(shop, rollups.META_KEY) == db.data_version(shop)
+    n = shop.execute("SELECT count(*) FROM order_categories").fetchone()[0]
+    assert n == 6  # (order, category) pairs: o1 kitchen + garden, o2, o3, o10, o11
+    nxt = dict(shop.execute("SELECT customer_id, next_order_ts FROM exposure_next_order "
+                            "WHERE exposed_at = TIMESTAMP '2024-02-15 08:00'").fetchall())
+    assert nxt == {1: datetime(2024, 2, 20, 9), 2: datetime(2024, 2, 25, 12),
+                   3: datetime(2024, 3, 5)}
+
+
+def test_read_only_file_builds_rollups_in_memory(shop, tmp_db_path):
+    expected = profiles.compute_profiles(shop, AS_OF)
+    shop.execute("DROP TABLE order_categories")
+    shop.execute("DELETE FROM meta WHERE key = ?", [rollups.META_KEY])
+    shop.close()
+    ro = db.connect(tmp_db_path, read_only=True)
+    try:
+        pd.testing.assert_frame_equal(profiles.compute_profiles(ro, AS_OF), expected)
+    finally:
+        ro.close()
 
 
 def test_registry_lists_dynamic_fields(shop):

@@ -60,3 +60,4 @@ def add_future_activity(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT INTO order_lines VALUES (10, 'A', 9, 30, 0), (11, 'B', 3, 40, 0)")
     con.execute("""INSERT INTO exposures VALUES
         (1, 2, TIMESTAMP '2024-02-28 08:00', false, true, 10, true)""")
+    db.bump_data_version(con)  # what every writer does
