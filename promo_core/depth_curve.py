@@ -10,6 +10,7 @@ The profit-optimal depth comes with a band: the depths that members of the model
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,25 +18,48 @@ import pandas as pd
 
 from promo_core.forecast import CustomerForecast, forecast_customers
 from promo_core.scenarios import Population, _band, economics_by_group
+from promo_core.uplift.predict import depth_blend
 
 DEFAULT_DEPTHS = tuple(float(d) for d in range(0, 45, 5))
 
 
 def depth_forecasts(model: Any, features: pd.DataFrame, template: Mapping[str, Any],
                     depths: Sequence[float] = DEFAULT_DEPTHS) -> dict[float, CustomerForecast]:
-    """A percent-off forecast per depth (depth 0 is "no discount": p1 = p0, b1 = b0)."""
+    """A percent-off forecast per depth (depth 0 is "no discount": p1 = p0, b1 = b0).
+
+    An S-learner scores a depth history never ran as a blend of the depths it did run
+    (:func:`promo_core.uplift.predict.depth_blend`), so the customers are scored once per
+    depth *run* and every other depth is blended from those: 9 depths cost 3-4 scorings.
+    """
+    scored: dict[float, CustomerForecast] = {}
+
+    def at(promo: dict) -> CustomerForecast:
+        d = float(promo["value"])
+        if d not in scored:
+            scored[d] = forecast_customers(model, features, promo)
+        return scored[d]
+
     out: dict[float, CustomerForecast] = {}
+    positive = [float(d) for d in depths if d > 0] or [5.0]
     for d in depths:
         promo = {**template, "promo_type": "percent_off", "value": float(d)}
-        if d <= 0:
-            f = forecast_customers(model, features, {**promo, "value": float(depths[1]
-                                                                            if len(depths) > 1
-                                                                            else 5.0)})
-            out[float(d)] = CustomerForecast(f.customer_ids, f.p0, f.p0, f.b0, f.b0, promo,
-                                             f.extrapolated, f.basket_source,
-                                             f.value_is_margin)
+        blend = (depth_blend(model, {**promo, "value": max(float(d), positive[0])})
+                 if getattr(model, "learner", None) == "S" else None)
+        if blend is None:
+            f = at({**promo, "value": max(float(d), positive[0])})
         else:
-            out[float(d)] = forecast_customers(model, features, promo)
+            weights, extrapolated = blend
+            parts = [(at({**promo, "value": depth}), w) for depth, w in weights]
+            first = parts[0][0]
+            f = CustomerForecast(first.customer_ids, first.p0,
+                                 sum(w * part.p1 for part, w in parts),
+                                 first.b0, sum(w * part.b1 for part, w in parts), promo,
+                                 extrapolated or first.extrapolated, first.basket_source,
+                                 first.value_is_margin)
+        if d <= 0:
+            f = CustomerForecast(f.customer_ids, f.p0, f.p0, f.b0, f.b0, promo,
+                                 f.extrapolated, f.basket_source, f.value_is_margin)
+        out[float(d)] = replace(f, promotion=promo)
     return out
 
 

@@ -39,29 +39,42 @@ def predict_outcomes(model: UpliftModel, features: pd.DataFrame,
                          "b0": b0, "b1": b1, "extrapolated": extrapolated})
 
 
-def _s_treated(model: UpliftModel, boosters, X: pd.DataFrame, promo: dict):
-    """S-learner treated side; between two depths that were run, blend linearly."""
+def depth_blend(model: UpliftModel, promo: dict) -> tuple[list[tuple[float, float]], bool] | None:
+    """How the S-learner scores this promotion's depth from the depths history ran.
+
+    ``None``: score the promotion as it is (a depth that was run, or a mechanic without
+    a depth). Otherwise ``([(depth run, weight), …], extrapolated)``: between two depths
+    that were run, a linear blend of the two; outside the range run, the nearest one
+    (clamped, and flagged as an extrapolation).
+    """
     column = _DEPTH_OF_TYPE.get(str(promo.get("promo_type")))
     depth = float(promo.get("value") or 0.0)
     seen = [d for d in model.seen_depths.get(column, []) if d > 0] if column else []
     if not column or not seen or round(depth, 6) in seen:
-        return (*predict_group(boosters, "s", model.feature_matrix(X, promo, True)),
-                bool(column) and not seen)
+        return None
     lo_depths = [d for d in seen if d < depth]
     hi_depths = [d for d in seen if d > depth]
-    if not lo_depths or not hi_depths:  # outside the range run: clamp, and say so
-        nearest = (hi_depths or seen)[0] if not lo_depths else lo_depths[-1]
-        out = predict_group(boosters, "s", model.feature_matrix(
-            X, {**promo, "value": nearest}, True))
-        return (*out, True)
+    if not lo_depths or not hi_depths:
+        return [((hi_depths or seen)[0] if not lo_depths else lo_depths[-1], 1.0)], True
     lo, hi = lo_depths[-1], hi_depths[0]
     w = (depth - lo) / (hi - lo)
-    a = predict_group(boosters, "s", model.feature_matrix(X, {**promo, "value": lo}, True))
-    b = predict_group(boosters, "s", model.feature_matrix(X, {**promo, "value": hi}, True))
-    p = (1 - w) * a[0] + w * b[0]
-    y = (1 - w) * a[2] + w * b[2]
-    basket = (1 - w) * a[1] + w * b[1]
-    return p, basket, y, False
+    return [(lo, 1 - w), (hi, w)], False
+
+
+def _s_treated(model: UpliftModel, boosters, X: pd.DataFrame, promo: dict):
+    """S-learner treated side, at the depth :func:`depth_blend` says."""
+    blend = depth_blend(model, promo)
+    if blend is None:
+        column = _DEPTH_OF_TYPE.get(str(promo.get("promo_type")))
+        seen = model.seen_depths.get(column, []) if column else []
+        return (*predict_group(boosters, "s", model.feature_matrix(X, promo, True)),
+                bool(column) and not any(d > 0 for d in seen))
+    weights, extrapolated = blend
+    p = basket = y = 0.0
+    for depth, w in weights:
+        a = predict_group(boosters, "s", model.feature_matrix(X, {**promo, "value": depth}, True))
+        p, basket, y = p + w * a[0], basket + w * a[1], y + w * a[2]
+    return p, basket, y, extrapolated
 
 
 def predict_arm_outcomes(model: UpliftModel, features: pd.DataFrame) -> np.ndarray:

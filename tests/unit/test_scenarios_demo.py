@@ -159,3 +159,24 @@ def test_unknown_candidate_fails_cleanly_and_saves_nothing(shop):
         promotions.save_candidate(con, {"name": "Too deep", "promo_type": "percent_off",
                                         "value": 120, **COMMON})
     assert con.execute("SELECT count(*) FROM promotions").fetchone()[0] == before
+
+
+def test_depth_forecasts_blend_scorings_of_the_depths_that_were_run(shop):
+    """Scoring only the depths history ran, then blending, gives what scoring every
+    depth on its own gives (the S-learner blends unseen depths the same way)."""
+    from promo_core import depth_curve as dc
+
+    model = uplift.load_champion(shop["con"])
+    feats = shop["feats"]
+    template = {"promo_type": "percent_off", "channel": "email", "duration_days": 14,
+                "cost_per_contact": 0.05, "fixed_cost": 0.0}
+    curve = dc.depth_forecasts(model, feats, template)
+    assert sorted(curve) == list(dc.DEFAULT_DEPTHS)
+    for depth, f in curve.items():
+        alone = fc.forecast_customers(model, feats, {**template, "value": max(depth, 5.0)})
+        p1, b1 = (alone.p0, alone.b0) if depth == 0 else (alone.p1, alone.b1)
+        np.testing.assert_allclose(f.p1, p1, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(f.b1, b1, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(f.p0, alone.p0)
+        assert f.extrapolated == alone.extrapolated and f.promotion["value"] == depth
+    assert curve[40.0].extrapolated and not curve[15.0].extrapolated
