@@ -155,14 +155,18 @@ else:
             st.error(f"There is no customer with id {typed!r} as of {as_of}.")
             st.stop()
         customer_id = int(typed)
+        c[0].caption(f"Showing the customer typed, {customer_id}: clear the box on the "
+                     "right to go back to this list.")
     one = cache.get_explainer(path, version, model_id, arm, as_of).explain(
         feats[feats.customer_id == customer_id])
     show_sentences(explain.describe_customer(one, customer_id, labels))
     row = one.row(customer_id)
     left, right = st.columns([3, 2])
     left.subheader(f"From the baseline to customer {customer_id}")
+    predicted = float(one.uplift[np.flatnonzero(one.customer_ids == customer_id)[0]])
     left.plotly_chart(charts.build_waterfall_chart(row, one.base_value, one.kind,
-                                                   labels=labels), key=KEY + "waterfall")
+                                                   labels=labels, predicted=predicted),
+                      key=KEY + "waterfall")
     right.subheader("This customer's features")
     right.dataframe(pd.DataFrame({
         "Feature": [explain.label_of(f, labels) for f in row.feature],

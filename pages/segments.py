@@ -185,7 +185,13 @@ def cluster_section() -> None:
                     key=f"{K}cl.heatmap")
     table_view = res.profile.rename(columns=labels)
     table_view.insert(0, "description", pd.Series(res.descriptions))
-    st.dataframe(table_view, key=f"{K}cl.table")
+    st.caption("Means of the members' values. Customers who never ordered have no recency "
+               "or order value, so a cluster of only such customers shows none: see "
+               "“Never ordered”.")
+    st.dataframe(table_view, key=f"{K}cl.table", column_config={
+        "size": st.column_config.NumberColumn("Customers", format="localized"),
+        "no_orders_share": st.column_config.NumberColumn("Never ordered", format="percent"),
+        **{label: st.column_config.NumberColumn(format="%.2f") for label in labels.values()}})
     c = st.columns([2, 3, 1])
     cl = c[0].selectbox("Cluster", list(res.descriptions), key=f"{K}cl.pick",
                         format_func=lambda i: f"{i}: {res.descriptions[i]}")

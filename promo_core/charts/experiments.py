@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from promo_core.charts import fit_labels
 from promo_core.experiments.design import DesignResult
 
 ACCENT = "#d6336c"
@@ -32,7 +33,7 @@ def build_arm_means_chart(readout: pd.DataFrame, metric: str) -> go.Figure:
     ))
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, xaxis_type="category",
                       title=f"{metric}: mean per arm (95 % interval)", yaxis_title=metric)
-    return fig
+    return fit_labels(fig)
 
 
 def build_forest_chart(readout: pd.DataFrame, metric: str) -> go.Figure:
@@ -55,7 +56,7 @@ def build_forest_chart(readout: pd.DataFrame, metric: str) -> go.Figure:
     fig.update_layout(height=120 + 60 * len(part), margin={"t": 40, "b": 10},
                       title=f"{metric}: difference to control", xaxis_title="difference",
                       yaxis_type="category", legend={"orientation": "h", "y": -0.3})
-    return fig
+    return fit_labels(fig)
 
 
 def build_cumulative_lift_chart(lift: pd.DataFrame, period_label: str) -> go.Figure:
@@ -78,7 +79,7 @@ def build_cumulative_lift_chart(lift: pd.DataFrame, period_label: str) -> go.Fig
         fig.update_xaxes(type="category")  # weeks 1–4, not a continuous 1.0–4.0 axis
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, xaxis_title=period_label,
                       yaxis_title="difference to control", title="Cumulative lift over time")
-    return fig
+    return fit_labels(fig)
 
 
 def build_power_curve_chart(curve: pd.DataFrame, design: DesignResult) -> go.Figure:
@@ -95,7 +96,7 @@ def build_power_curve_chart(curve: pd.DataFrame, design: DesignResult) -> go.Fig
                       xaxis_title="units in the control arm (log scale)",
                       yaxis={"title": "power", "tickformat": ".0%", "range": [0, 1.02]},
                       title="Power curve", showlegend=False)
-    return fig
+    return fit_labels(fig)
 
 
 def build_allocation_chart(allocation: pd.DataFrame) -> go.Figure:
@@ -108,7 +109,7 @@ def build_allocation_chart(allocation: pd.DataFrame) -> go.Figure:
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, title=f"Allocation — {policy}",
                       xaxis_title="contacts sent", yaxis={"title": "share of the send",
                                                          "tickformat": ".0%", "range": [0, 1]})
-    return fig
+    return fit_labels(fig)
 
 
 def build_outcome_bands_chart(outcomes: pd.DataFrame, value: str = "regret") -> go.Figure:
@@ -128,4 +129,4 @@ def build_outcome_bands_chart(outcomes: pd.DataFrame, value: str = "regret") -> 
     fig.update_layout(height=340, margin={"t": 40, "b": 10}, title=title,
                       xaxis_title="contacts sent", yaxis_title=value,
                       legend={"orientation": "h", "y": -0.25})
-    return fig
+    return fit_labels(fig)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from promo_core.charts import fit_labels
 from promo_core.explain.shap_uplift import UpliftExplanation
 from promo_core.explain.text import format_value, label_of, uplift_axis_title, uplift_scale
 
@@ -24,7 +25,7 @@ SCALE = "RdBu_r"  # low values blue, high values red, as in shap's own plots
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
     fig.update_layout(height=height, margin={"t": 30, "b": 10, "l": 10, "r": 10}, **kw)
-    return fig
+    return fit_labels(fig)
 
 
 def build_importance_chart(importance: pd.DataFrame, kind: str, top: int = 12,
@@ -84,10 +85,13 @@ def build_beeswarm_chart(exp: UpliftExplanation, top: int = 10,
 
 
 def build_waterfall_chart(row: pd.DataFrame, base_value: float, kind: str, top: int = 10,
-                          labels: Mapping[str, str] | None = None) -> go.Figure:
+                          labels: Mapping[str, str] | None = None,
+                          predicted: float | None = None) -> go.Figure:
     """From the baseline uplift to this customer's, one step per feature (rest merged).
 
-    ``row``: ``feature, value, shap`` from :meth:`UpliftExplanation.row`.
+    ``row``: ``feature, value, shap`` from :meth:`UpliftExplanation.row`. ``predicted``:
+    the model's own uplift, drawn as a line where a surrogate explains the model (its
+    steps end at the surrogate's value, which may differ a little).
     """
     k = uplift_scale(kind)
     head, rest = row.head(top), row.iloc[top:]
@@ -100,7 +104,9 @@ def build_waterfall_chart(row: pd.DataFrame, base_value: float, kind: str, top: 
         names.append(f"{len(rest)} other features")
         steps.append(float(rest.shap.sum()) * k)
         measures.append("relative")
-    names.append("This customer")
+    explained = base_value + float(row.shap.sum())
+    apart = predicted is not None and abs(predicted - explained) * k >= 0.005
+    names.append("This customer (surrogate)" if apart else "This customer")
     steps.append(0.0)
     measures.append("total")
     fig = go.Figure(go.Waterfall(
@@ -108,6 +114,10 @@ def build_waterfall_chart(row: pd.DataFrame, base_value: float, kind: str, top: 
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
         totals={"marker": {"color": NEUTRAL}}, texttemplate="%{delta:+.2f}",
         connector={"line": {"color": GREY}}))
+    if apart:
+        fig.add_vline(x=predicted * k, line={"color": GREY, "dash": "dash"},
+                      annotation_text=f"model: {predicted * k:+.2f}",
+                      annotation_position="top")
     # Steps accumulate in data order, so the baseline comes first and the axis is flipped.
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, 80 + 30 * len(names), xaxis_title=uplift_axis_title(kind),

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from promo_core.charts import fit_labels
+
 ACCENT = "#d6336c"
 MUTED = "#868e96"
 
@@ -25,7 +27,7 @@ def build_monthly_sales_chart(monthly: pd.DataFrame) -> go.Figure:
     # Round ticks of its own; plotly would otherwise align them to the revenue grid.
     fig.update_yaxes(title_text="Orders", secondary_y=True, showgrid=False,
                      tickformat=",d", rangemode="tozero", tickmode="auto", nticks=6)
-    return fig
+    return fit_labels(fig)
 
 
 def build_orders_per_customer_chart(dist: pd.DataFrame) -> go.Figure:
@@ -39,4 +41,4 @@ def build_orders_per_customer_chart(dist: pd.DataFrame) -> go.Figure:
     fig.update_layout(height=320, margin={"t": 30, "b": 10},
                       xaxis_title="Orders per customer", yaxis_title="Customers",
                       xaxis_type="category")
-    return fig
+    return fit_labels(fig)

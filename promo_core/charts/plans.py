@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from promo_core.charts import fit_labels
+
 FORECAST = "#1c7ed6"
 ACTUAL = "#d6336c"
 
@@ -34,7 +36,7 @@ def build_forecast_chart(segments: pd.DataFrame) -> go.Figure:
                       yaxis2={"title": "Net incremental profit", "overlaying": "y",
                               "side": "right", "showgrid": False},
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return fit_labels(fig)
 
 
 def build_plan_vs_actual_chart(review: pd.DataFrame) -> go.Figure:
@@ -56,7 +58,7 @@ def build_plan_vs_actual_chart(review: pd.DataFrame) -> go.Figure:
                       title="Plan vs actual: conversion lift per contact",
                       xaxis_title="Lift (percentage points)", yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": -0.25})
-    return fig
+    return fit_labels(fig)
 
 
 def build_ledger_chart(ledger: pd.DataFrame) -> go.Figure:
@@ -80,4 +82,4 @@ def build_ledger_chart(ledger: pd.DataFrame) -> go.Figure:
                       xaxis={"type": "category", "title": "Week"},
                       yaxis_title="Lift per contact (percentage points)",
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return fit_labels(fig)

@@ -8,6 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from promo_core.charts import fit_labels
+
 POSITIVE, NEGATIVE, TOTAL = "#2b8a3e", "#c92a2a", "#1c7ed6"
 PALETTE = ("#1c7ed6", "#d6336c", "#2b8a3e", "#f08c00", "#7048e8", "#0c8599")
 
@@ -27,7 +29,7 @@ def build_waterfall_chart(steps: dict[str, pd.DataFrame]) -> go.Figure:
             texttemplate="%{y:,.0f}", textposition="outside"), row=1, col=i)
     fig.update_layout(height=420, margin={"t": 40, "b": 10}, yaxis_title="Money")
     fig.update_xaxes(tickangle=-35)
-    return fig
+    return fit_labels(fig)
 
 
 def build_profit_vs_cost_chart(by_segment: pd.DataFrame) -> go.Figure:
@@ -54,7 +56,7 @@ def build_profit_vs_cost_chart(by_segment: pd.DataFrame) -> go.Figure:
                       xaxis_title="Promotion cost (discounts, rewards, contacts, fixed)",
                       yaxis_title="Net incremental profit", legend={"orientation": "h",
                                                                     "y": -0.2})
-    return fig
+    return fit_labels(fig)
 
 
 def build_depth_curve_chart(curve: pd.DataFrame, best: pd.DataFrame) -> go.Figure:
@@ -80,7 +82,7 @@ def build_depth_curve_chart(curve: pd.DataFrame, best: pd.DataFrame) -> go.Figur
     fig.update_layout(height=400, margin={"t": 30, "b": 10}, xaxis_title="Discount depth (% off)",
                       yaxis_title="Net incremental profit (fixed cost excluded)",
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return fit_labels(fig)
 
 
 def build_frontier_chart(frontier: pd.DataFrame, chosen_budget: float,
@@ -98,4 +100,4 @@ def build_frontier_chart(frontier: pd.DataFrame, chosen_budget: float,
     fig.update_layout(height=380, margin={"t": 30, "b": 10}, xaxis_title="Budget",
                       yaxis_title="Expected net incremental profit",
                       legend={"orientation": "h", "y": -0.2})
-    return fig
+    return fit_labels(fig)

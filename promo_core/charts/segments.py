@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from promo_core.charts import fit_labels
+
 ACCENT = "#d6336c"
 MUTED = "#868e96"
 BLUE = "#1c7ed6"
@@ -22,7 +24,7 @@ def build_k_choice_chart(k_scores: pd.DataFrame) -> go.Figure:
                       legend={"orientation": "h", "y": 1.15})
     fig.update_yaxes(title_text="Inertia", secondary_y=False)
     fig.update_yaxes(title_text="Silhouette", secondary_y=True, showgrid=False)
-    return fig
+    return fit_labels(fig)
 
 
 def build_cluster_heatmap(differences: pd.DataFrame, labels: dict[str, str],
@@ -36,7 +38,7 @@ def build_cluster_heatmap(differences: pd.DataFrame, labels: dict[str, str],
         texttemplate="%{text}", colorbar={"title": "SD from all"}))
     fig.update_layout(height=120 + 40 * len(differences), margin={"t": 20, "b": 10},
                       yaxis={"autorange": "reversed"})
-    return fig
+    return fit_labels(fig)
 
 
 def build_rfm_chart(summary: pd.DataFrame) -> go.Figure:
@@ -49,7 +51,7 @@ def build_rfm_chart(summary: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", height=80 + 34 * len(summary), margin={"t": 30, "b": 10},
                       xaxis_tickformat=".0%", yaxis={"autorange": "reversed"},
                       legend={"orientation": "h", "y": 1.1})
-    return fig
+    return fit_labels(fig)
 
 
 def build_pairs_heatmap(pairs: pd.DataFrame, value: str = "lift") -> go.Figure:
@@ -63,7 +65,7 @@ def build_pairs_heatmap(pairs: pd.DataFrame, value: str = "lift") -> go.Figure:
         colorbar={"title": value}))
     fig.update_layout(height=200 + 24 * len(cats), margin={"t": 20, "b": 10},
                       xaxis_title="then also bought (b)", yaxis_title="basket has (a)")
-    return fig
+    return fit_labels(fig)
 
 
 def build_overlap_heatmap(overlap: pd.DataFrame) -> go.Figure:
@@ -77,7 +79,7 @@ def build_overlap_heatmap(overlap: pd.DataFrame) -> go.Figure:
         colorbar={"title": "share of row"}))
     fig.update_layout(height=160 + 40 * len(names), margin={"t": 20, "b": 10},
                       yaxis={"autorange": "reversed"})
-    return fig
+    return fit_labels(fig)
 
 
 def build_recency_chart(values: pd.DataFrame, names: dict[int, str]) -> go.Figure:
@@ -88,7 +90,7 @@ def build_recency_chart(values: pd.DataFrame, names: dict[int, str]) -> go.Figur
                     boxpoints=False)
     fig.update_layout(height=120 + 40 * len(names), margin={"t": 20, "b": 10},
                       xaxis_title="Days since last order", showlegend=False)
-    return fig
+    return fit_labels(fig)
 
 
 def build_category_mix_chart(mix: pd.DataFrame) -> go.Figure:
@@ -98,4 +100,4 @@ def build_category_mix_chart(mix: pd.DataFrame) -> go.Figure:
         fig.add_bar(y=mix["segment"], x=mix[cat], name=cat, orientation="h")
     fig.update_layout(barmode="stack", height=120 + 40 * len(mix), margin={"t": 30, "b": 10},
                       xaxis_tickformat=".0%", legend={"orientation": "h", "y": 1.15})
-    return fig
+    return fit_labels(fig)

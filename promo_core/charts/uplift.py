@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from promo_core.charts import fit_labels
+
 COLORS = {"S": "#d6336c", "T": "#1c7ed6", "X": "#2b8a3e", "Response model": "#868e96"}
 RANDOM = "#adb5bd"
 
@@ -38,7 +40,7 @@ def build_curve_chart(curves: pd.DataFrame, kind: str = "qini",
                       "y": -0.2}, xaxis_title="Share of customers targeted (highest "
                       "predicted uplift first)", yaxis_title=label)
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
-    return fig
+    return fit_labels(fig)
 
 
 def build_calibration_chart(deciles: pd.DataFrame) -> go.Figure:
@@ -58,7 +60,7 @@ def build_calibration_chart(deciles: pd.DataFrame) -> go.Figure:
                       "y": -0.2}, xaxis_title="Decile of predicted uplift (1 = highest)",
                       yaxis_title="Uplift (treated − control)")
     fig.update_xaxes(dtick=1)
-    return fig
+    return fit_labels(fig)
 
 
 def build_smd_chart(smd: pd.DataFrame, limit: float = 0.1, top: int = 15) -> go.Figure:
@@ -69,7 +71,7 @@ def build_smd_chart(smd: pd.DataFrame, limit: float = 0.1, top: int = 15) -> go.
     fig.add_vrect(x0=-limit, x1=limit, fillcolor="#e9ecef", opacity=0.5, line_width=0)
     fig.update_layout(height=max(260, 24 * len(df) + 80), margin={"t": 20, "b": 10},
                       xaxis_title="Standardised mean difference (treated − control)")
-    return fig
+    return fit_labels(fig)
 
 
 def build_overlap_chart(propensity: pd.DataFrame) -> go.Figure:
@@ -82,4 +84,4 @@ def build_overlap_chart(propensity: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="overlay", height=300, margin={"t": 20, "b": 10},
                       xaxis_title="P(treated | features)", yaxis_title="Share")
     fig.update_xaxes(range=[0, 1])
-    return fig
+    return fit_labels(fig)

@@ -99,6 +99,10 @@ def fit_clusters(df: pd.DataFrame, features: Sequence[str], registry: Mapping[st
     diffs = pd.DataFrame(x, columns=list(features)).groupby(labels).mean()
     prof = df[list(features)].groupby(labels).mean()
     prof.insert(0, "size", np.bincount(labels, minlength=k))
+    if "frequency" in df:
+        # Customers who never ordered have no recency or AOV: the means skip them (a
+        # cluster of only such customers shows none), the matrix imputes them.
+        prof.insert(1, "no_orders_share", (df["frequency"] == 0).groupby(labels).mean())
     descriptions = describe_clusters(diffs, registry)
     out = pd.DataFrame({"customer_id": df["customer_id"].to_numpy(), "cluster": labels})
     inertia = float(((x - km.cluster_centers_[raw]) ** 2).sum())

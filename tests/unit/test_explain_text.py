@@ -126,3 +126,15 @@ def test_a_model_that_gives_everyone_the_same_uplift_is_said_to_be_flat():
     rules = explain.fit_rules(flat.values, flat.uplift)
     assert rules.table.rule.tolist() == ["Everyone"] and rules.r2 == 1.0
     assert explain.format_value(pd.NA) == "empty"
+
+
+def test_waterfall_shows_the_models_uplift_where_a_surrogate_explains_it():
+    build_waterfall_chart = charts.build_waterfall_chart
+    row = pd.DataFrame({"feature": ["recency_days", "frequency"], "value": [12, 3],
+                        "shap": [0.02, -0.01]})
+    exact = build_waterfall_chart(row, 0.05, "binary", predicted=0.06)
+    assert exact.data[0].y[-1] == "This customer" and not exact.layout.shapes
+    apart = build_waterfall_chart(row, 0.05, "binary", predicted=0.08)
+    assert apart.data[0].y[-1] == "This customer (surrogate)"
+    assert apart.layout.shapes[0].x0 == pytest.approx(8.0)  # percentage points
+    assert apart.layout.annotations[0].text == "model: +8.00"
