@@ -23,6 +23,7 @@ from promo_core.plans.export_csv import export_folder, export_name
 from promo_core.plans.payload import FIGURES, figure_kind, figure_label
 from promo_core.plans.review import forecast_ledger, review_plan
 from promo_core.plans.store import decision_log, ensure_tables, load_version
+from promo_core.promotions import describe
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;
@@ -57,6 +58,11 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{_fmt(r.get(k), kind)}</td>" for k, _, kind in columns)
                    + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _id_order(key) -> tuple:
+    """Promotion ids (JSON keys are text) in numeric order: 2 before 10."""
+    return (0, int(key), "") if str(key).isdigit() else (1, 0, str(key))
 
 
 def _figure(fig, first: bool) -> str:
@@ -114,13 +120,16 @@ def build_report(con: duckdb.DuckDBPyConnection, plan_id: int, version: int | No
         {"k": "Budget", "v": _fmt(a.get("budget"), "money")},
         {"k": "Basket values from", "v": a.get("basket_source")},
         *({"k": f"Constraint: {k}", "v": v} for k, v in (a.get("constraints") or {}).items()),
-        *({"k": f"Promotion {pid}", "v": f"{pr.get('name')} ({pr.get('promo_type')}, value "
-                                          f"{pr.get('value')}, {pr.get('duration_days')} days)"}
-          for pid, pr in (a.get("promotions") or {}).items())],
+        *({"k": f"Promotion {pid}", "v": f"{pr.get('name')} ({describe(pr)}, "
+                                          f"{pr.get('channel') or 'any channel'}, "
+                                          f"{pr.get('duration_days')} days)"}
+          for pid, pr in sorted((a.get("promotions") or {}).items(),
+                                key=lambda item: _id_order(item[0])))],
         [("k", "Item", "text"), ("v", "Value", "text")]))
     log = decision_log(con, plan.plan_id)
     parts.append("<h2>Decision log</h2>" + _table(
-        log.astype({"changed_at": str}).to_dict("records"),
+        log.assign(changed_at=pd.to_datetime(log["changed_at"]).dt.strftime("%Y-%m-%d %H:%M"))
+        .to_dict("records"),
         [("changed_at", "When", "text"), ("version", "Version", "count"),
          ("from_status", "From", "text"), ("to_status", "To", "text"), ("who", "Who", "text"),
          ("why", "Why", "text")]))
