@@ -300,6 +300,8 @@ with tab_opt:
             by_segment = op.plan_by_segment(opts, plan)
             st.dataframe(by_segment, hide_index=True, key=KEY + "plan",
                          column_config=money_columns(by_segment))
+            st.caption("Per segment and promotion; each promotion's fixed cost is a row of "
+                       "its own, and the total row equals the figures above.")
             budgets = np.linspace(0.1, 2.0, 8) * budget
             frontier = op.efficient_frontier(opts, cons, budgets)
             st.plotly_chart(charts.build_frontier_chart(frontier, budget, plan.net_profit),

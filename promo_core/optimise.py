@@ -425,8 +425,13 @@ def _check_lower_bounds(o: Options, c: Constraints, plan: Plan) -> None:
                                   f"{c.min_roi:.0%}; lower it or drop segment minimums")
 
 
+FIXED_COST_ROW = "Fixed cost"
+TOTAL_ROW = "Total"
+
+
 def plan_by_segment(o: Options, plan: Plan) -> pd.DataFrame:
-    """Contacts, cost and net profit per segment and promotion (fixed costs apart)."""
+    """Contacts, cost and net profit per segment and promotion, then one fixed-cost row
+    per promotion used and a total that equals the plan's figures."""
     on = plan.choice >= 0
     rows = np.nonzero(on)[0]
     names = np.array([*o.segment_names, "Not in a segment"])
@@ -435,9 +440,17 @@ def plan_by_segment(o: Options, plan: Plan) -> pd.DataFrame:
         "segment": names[seg[rows]], "promotion": np.array(o.keys)[plan.choice[on]],
         "contacts": 1, "promotion_cost": o.cost[rows, plan.choice[on]],
         "net_profit": o.value[rows, plan.choice[on]]})
-    return (frame.groupby(["segment", "promotion"], as_index=False).sum()
-            .sort_values(["segment", "net_profit"], ascending=[True, False])
-            .reset_index(drop=True))
+    frame = (frame.groupby(["segment", "promotion"], as_index=False).sum()
+             .sort_values(["segment", "net_profit"], ascending=[True, False]))
+    used = sorted(set(plan.choice[on].tolist()))
+    fixed = pd.DataFrame({"segment": FIXED_COST_ROW, "promotion": [o.keys[k] for k in used],
+                          "contacts": 0, "promotion_cost": o.fixed[used],
+                          "net_profit": -o.fixed[used]})
+    total = pd.DataFrame([{"segment": TOTAL_ROW, "promotion": "", "contacts": plan.contacts,
+                           "promotion_cost": plan.promotion_cost,
+                           "net_profit": plan.net_profit}])
+    parts = [f for f in (frame, fixed[fixed.promotion_cost > 0], total) if len(f)]
+    return pd.concat(parts, ignore_index=True)
 
 
 def efficient_frontier(o: Options, constraints: Constraints, budgets: Sequence[float]

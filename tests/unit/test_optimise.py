@@ -121,3 +121,18 @@ def test_negative_cost_is_rejected():
         promotions.validate_promotion({"name": "X", "promo_type": "informational",
                                        "duration_days": 7, "cost_per_contact": -1,
                                        "fixed_cost": 0})
+
+
+def test_per_segment_table_adds_fixed_costs_and_totals_to_the_plan():
+    o = _options(n=300, K=3, seed=4, fixed=40.0)
+    plan = op.optimise(o, op.Constraints(budget=400.0))
+    table = op.plan_by_segment(o, plan)
+    fixed = table[table.segment == op.FIXED_COST_ROW]
+    assert sorted(fixed.promotion) == sorted(plan.used)
+    assert (fixed.net_profit == -40.0).all() and (fixed.promotion_cost == 40.0).all()
+    body = table[~table.segment.isin([op.FIXED_COST_ROW, op.TOTAL_ROW])]
+    total = table[table.segment == op.TOTAL_ROW].iloc[0]
+    assert total.net_profit == pytest.approx(plan.net_profit)
+    assert total.promotion_cost == pytest.approx(plan.promotion_cost)
+    assert body.net_profit.sum() + fixed.net_profit.sum() == pytest.approx(plan.net_profit)
+    assert body.contacts.sum() == total.contacts == plan.contacts
