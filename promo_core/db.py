@@ -23,6 +23,11 @@ Conventions
 - ``demo_truth`` exists only in the demo shop: the true expected outcome of every
   past exposure with and without its promotion.
 
+Derived tables (``orders_by_customer``, ``order_categories``, ``exposure_next_order``)
+are not part of this contract: :mod:`promo_core.rollups` rebuilds them from these tables
+whenever the data version changes, so anything that writes data tables must call
+:func:`bump_data_version` in the same transaction.
+
 No constraints are declared: importers check keys before writing (with messages a
 person can act on), and bulk loads of millions of rows stay fast.
 """
