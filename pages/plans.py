@@ -15,15 +15,10 @@ from promo_core.plans.store import TRANSITIONS
 from ui import cache, state, widgets
 
 KEY = "plans."
-EXPORTS = KEY + "exports"  # {(plan_id, version): [paths]} prepared this session
+EXPORTS = KEY + "exports"  # {(plan_id, version, status): [paths]} prepared this session
 PCT = st.column_config.NumberColumn(format="percent")
 MONEY = st.column_config.NumberColumn(format="%.2f")
 WEEK = st.column_config.DateColumn(format="YYYY-MM-DD")
-
-
-def _flash_and_rerun(text: str) -> None:
-    st.session_state[state.FLASH] = text
-    st.rerun()
 
 
 def _segment_table(payload: dict) -> pd.DataFrame:
@@ -37,9 +32,7 @@ def _segment_table(payload: dict) -> pd.DataFrame:
 con = cache.active_connection()
 path = cache.active_path()
 st.title("Plans & review")
-message = st.session_state.pop(state.FLASH, None)
-if message:
-    st.success(message)
+widgets.render_flash()
 last_day = date.fromisoformat(str(db.get_meta(con, "as_of") or date.today())[:10])
 as_of = st.session_state.get(state.AS_OF) or last_day + timedelta(days=1)
 tab_plans, tab_new, tab_review = st.tabs(["Plans", "New plan", "Review"])
@@ -69,10 +62,15 @@ with tab_new:
                     forecast = builder.build_from_recipe(
                         con, [(s, int(promo)) for s in chosen], as_of, name=name or "Plan",
                         budget=budget)
+                    cost = forecast.totals["promotion_cost"]
+                    if budget and cost > budget:
+                        raise plans.PlanError(
+                            f"the plan would cost {cost:,.0f}, over its budget of {budget:,.0f}; "
+                            "choose fewer segments or a cheaper promotion, or raise the budget")
                     plan_id, version = plans.create_plan(con, name, week, forecast, note=note,
                                                          who=who)
                 st.session_state[KEY + "selected"] = plan_id
-                _flash_and_rerun(f"Saved plan '{name}' version {version}: "
+                widgets.flash_and_rerun(f"Saved plan '{name}' version {version}: "
                                  f"{len(forecast.targets):,} targets, net incremental profit "
                                  f"{forecast.totals['net_profit']:,.0f}.")
             except PromoLabError as e:
@@ -108,12 +106,13 @@ with tab_plans:
             options = list(TRANSITIONS[plan.status])
             to = st.selectbox("Move to", options, key=KEY + "to_status",
                               disabled=not options)
-            who = st.text_input("Who decides", key=KEY + "status_who")
-            why = st.text_input("Why", key=KEY + "status_why")
+            # Keyed per plan: a name and reason typed for one plan do not follow to another.
+            who = st.text_input("Who decides", key=f"{KEY}status_who.{plan_id}")
+            why = st.text_input("Why", key=f"{KEY}status_why.{plan_id}")
             if st.form_submit_button("Change status", disabled=not options):
                 try:
                     plans.set_status(con, plan_id, to, who=who, why=why)
-                    _flash_and_rerun(f"Plan is now {to}.")
+                    widgets.flash_and_rerun(f"Plan is now {to}.")
                 except PromoLabError as e:
                     st.error(str(e))
         st.dataframe(plans.decision_log(con, plan_id), hide_index=True, key=KEY + "log")
@@ -126,9 +125,10 @@ with tab_plans:
                 "Re-forecast with the current champion (new version)", key=KEY + "reforecast"):
             try:
                 with st.spinner("Forecasting…"):
-                    forecast = builder.rebuild(con, plan.payload, as_of)
+                    targets = plans.load_targets(con, plan_id, plan.version)
+                    forecast = builder.rebuild(con, plan.payload, as_of, targets=targets)
                     v = plans.save_version(con, plan_id, forecast, note=f"re-forecast {as_of}")
-                _flash_and_rerun(f"Saved version {v}.")
+                widgets.flash_and_rerun(f"Saved version {v}.")
             except PromoLabError as e:
                 st.error(str(e))
         if len(versions) > 1:
@@ -146,10 +146,11 @@ with tab_plans:
         prepared = st.session_state.setdefault(EXPORTS, {})
         if st.button("Prepare exports", key=KEY + "prepare"):
             with st.spinner("Writing the files…"):
-                prepared[(plan_id, plan.version)] = [
+                # Keyed by status too: files prepared before a status change say the old one.
+                prepared[(plan_id, plan.version, plan.status)] = [
                     fn(con, plan_id, plan.version) for fn in
                     (plans.export_targets_csv, plans.export_workbook, plans.export_report)]
-        files = prepared.get((plan_id, plan.version))
+        files = prepared.get((plan_id, plan.version, plan.status))
         if files:
             cols = st.columns(3)
             mimes = ("text/csv", "application/vnd.openxmlformats-officedocument."
@@ -174,7 +175,7 @@ with tab_review:
                 try:
                     with st.spinner("Drawing outcomes from the true effect and importing…"):
                         res = simulate.simulate_run(con, path, rid, holdout_share=share)
-                    _flash_and_rerun(res.summary())
+                    widgets.flash_and_rerun(res.summary())
                 except PromoLabError as e:
                     st.error(str(e))
         elif db.get_meta(con, "dataset_kind") == "demo" and plan.status == "draft":
@@ -198,7 +199,7 @@ with tab_review:
                     with st.spinner("Retraining (one model at a time)…"):
                         job = weekly.JobResult(0)
                         weekly.retrain_champion(con, job, as_of)
-                    _flash_and_rerun(" ".join(job.messages))
+                    widgets.flash_and_rerun(" ".join(job.messages))
                 except PromoLabError as e:
                     st.error(str(e))
         ledger = review.forecast_ledger(con)

@@ -19,7 +19,7 @@ from promo_core.errors import PromoLabError, ValidationError
 from ui import cache, state, widgets
 
 KEY = "scenarios."
-EVERYONE = "All customers"
+EVERYONE = sc.EVERYONE
 NONE = "No promotion"
 
 
@@ -94,6 +94,7 @@ tab_cand, tab_scen, tab_depth, tab_opt = st.tabs(
     ["Candidate promotions", "Compare scenarios", "Depth curve", "Optimiser"])
 
 with tab_cand:
+    widgets.render_flash()
     st.subheader("New candidate promotion")
     kind = st.selectbox("Mechanic", list(promotions.MECHANIC_FIELDS), key=KEY + "kind",
                         format_func=lambda k: k.replace("_", " "))
@@ -119,12 +120,14 @@ with tab_cand:
         if st.form_submit_button("Save candidate", type="primary"):
             try:
                 new_id = promotions.save_candidate(con, draft)
-                st.success(f"Saved candidate #{new_id}: {draft['name']}")
-                st.rerun()
+                widgets.flash_and_rerun(f"Saved candidate #{new_id}: {draft['name']} "
+                                        f"({promotions.describe(draft)}), at the top of the "
+                                        "list below and in every promotion picker.")
             except ValidationError as e:
                 fail(e)
     shown = promo_rows.assign(mechanic=[promotions.describe(promotions.promotion_dict(r))
                                         for _, r in promo_rows.iterrows()])
+    shown = shown.sort_values(["is_candidate", "promo_id"], ascending=False)  # newest first
     st.dataframe(shown[["promo_id", "name", "mechanic", "channel", "duration_days",
                         "cost_per_contact", "fixed_cost", "is_candidate"]],
                  hide_index=True, key=KEY + "promotions")
@@ -209,6 +212,10 @@ with tab_depth:
     if model.learner != "S":
         st.info("The depth curve scores depths that were never run: it needs an S-learner "
                 "champion.")
+    elif len(model.arms) < 2:
+        st.info("The champion S-learner saw a single promotion, so every depth would get the "
+                "same uplift and no depth could be called best. Train it on several "
+                "promotions on the Uplift models page.")
     elif not segs_d:
         st.error("Choose at least one segment.")
     else:
@@ -256,66 +263,66 @@ with tab_opt:
                                key=KEY + "cap")
         run = st.form_submit_button("Optimise", type="primary")
     if run:
-        st.session_state[KEY + "opt_run"] = True
-    if st.session_state.get(KEY + "opt_run"):
-        if not options_:
-            st.error("Choose at least one candidate promotion.")
-        elif budget <= 0:
-            st.error("The budget must be more than 0.")
-        else:
-            labels = np.full(population.size, -1)
-            for i, s in enumerate(segs_o):
-                pos = population.segments[s]
-                labels[pos[labels[pos] == -1]] = i
-            try:
-                fcs = {p: forecast_of(p) for p in options_}
-            except (ValueError, PromoLabError) as e:
-                fail(e)
-                st.stop()
-            cons = op.Constraints(budget=float(budget), max_contact_share=float(share),
-                                  promo_caps={p: int(caps) for p in options_} if caps else {},
-                                  min_roi=min_roi, margin_floor=floor)
-            try:
-                opts = op.build_options(fcs, promos, margin_rate, sigma, labels, segs_o, floor)
-                plan = op.optimise(opts, cons)
-            except op.InfeasibleError as e:
-                st.error(f"Infeasible — {e}")
-                st.stop()
-            m = st.columns(4)
-            m[0].metric("Expected net profit", widgets.money(plan.net_profit))
-            m[1].metric("Promotion cost", widgets.money(plan.promotion_cost))
-            m[2].metric("Customers contacted", f"{plan.contacts:,}")
-            m[3].metric("Optimality gap", f"{plan.gap:,.0f} ({plan.gap_share:.2%})",
-                        help="Upper bound (Lagrangian/LP relaxation) minus the plan's profit.")
-            if plan.contacts == 0:
-                st.warning("Nobody is worth contacting at these costs: no option's expected "
-                           "net profit is positive, or none covers its fixed cost.")
-            plan_net = sc.plan_members(plan.choice, opts.keys, fcs, promos, margin_rate, sigma)
-            blankets = {p: sc.blanket_members(fcs[p], promos[p], budget, share, margin_rate,
-                                              sigma) for p in options_}
-            table, verdict = sc.compare_with_blanket(plan_net, blankets)
-            st.dataframe(table, hide_index=True, key=KEY + "vs_blanket",
-                         column_config=money_columns(table))
-            st.info(verdict)
-            by_segment = op.plan_by_segment(opts, plan)
-            st.dataframe(by_segment, hide_index=True, key=KEY + "plan",
-                         column_config=money_columns(by_segment))
-            st.caption("Per segment and promotion; each promotion's fixed cost is a row of "
-                       "its own, and the total row equals the figures above.")
-            budgets = np.linspace(0.1, 2.0, 8) * budget
-            frontier = op.efficient_frontier(opts, cons, budgets)
-            st.plotly_chart(charts.build_frontier_chart(frontier, budget, plan.net_profit),
-                            key=KEY + "frontier")
-            if plan.contacts:
-                others = len(segs_o)  # customers in none of the chosen segments
+        # Messages belong to the click that caused them; a valid run stays shown.
+        problem = ("Choose at least one candidate promotion." if not options_ else
+                   "The budget must be more than 0." if budget <= 0 else None)
+        if problem:
+            st.error(problem)
+        st.session_state[KEY + "opt_run"] = problem is None
+    if st.session_state.get(KEY + "opt_run") and options_ and budget > 0:
+        labels = np.full(population.size, -1)
+        for i, s in enumerate(segs_o):
+            pos = population.segments[s]
+            labels[pos[labels[pos] == -1]] = i
+        try:
+            fcs = {p: forecast_of(p) for p in options_}
+        except (ValueError, PromoLabError) as e:
+            fail(e)
+            st.stop()
+        cons = op.Constraints(budget=float(budget), max_contact_share=float(share),
+                              promo_caps={p: int(caps) for p in options_} if caps else {},
+                              min_roi=min_roi, margin_floor=floor)
+        try:
+            opts = op.build_options(fcs, promos, margin_rate, sigma, labels, segs_o, floor)
+            plan = op.optimise(opts, cons)
+        except op.InfeasibleError as e:
+            st.error(f"Infeasible — {e}")
+            st.stop()
+        m = st.columns(4)
+        m[0].metric("Expected net profit", widgets.money(plan.net_profit))
+        m[1].metric("Promotion cost", widgets.money(plan.promotion_cost))
+        m[2].metric("Customers contacted", f"{plan.contacts:,}")
+        m[3].metric("Optimality gap", f"{plan.gap:,.0f} ({plan.gap_share:.2%})",
+                    help="Upper bound (Lagrangian/LP relaxation) minus the plan's profit.")
+        if plan.contacts == 0:
+            st.warning("Nobody is worth contacting at these costs: no option's expected "
+                       "net profit is positive, or none covers its fixed cost.")
+        plan_net = sc.plan_members(plan.choice, opts.keys, fcs, promos, margin_rate, sigma)
+        blankets = {p: sc.blanket_members(fcs[p], promos[p], budget, share, margin_rate,
+                                          sigma) for p in options_}
+        table, verdict = sc.compare_with_blanket(plan_net, blankets)
+        st.dataframe(table, hide_index=True, key=KEY + "vs_blanket",
+                     column_config=money_columns(table))
+        st.info(verdict)
+        by_segment = op.plan_by_segment(opts, plan)
+        st.dataframe(by_segment, hide_index=True, key=KEY + "plan",
+                     column_config=money_columns(by_segment))
+        st.caption("Per segment and promotion; each promotion's fixed cost is a row of "
+                   "its own, and the total row equals the figures above.")
+        budgets = np.linspace(0.1, 2.0, 8) * budget
+        frontier = op.efficient_frontier(opts, cons, budgets)
+        st.plotly_chart(charts.build_frontier_chart(frontier, budget, plan.net_profit),
+                        key=KEY + "frontier")
+        if plan.contacts:
+            others = len(segs_o)  # customers in none of the chosen segments
 
-                def optimiser_plan() -> plans.PlanForecast:
-                    return plans.from_choice(
-                        plan.choice, opts.keys, np.where(labels < 0, others, labels),
-                        [*segs_o, "Other customers"], ids, fcs, promos,
-                        name=f"Optimised, budget {budget:,.0f}", as_of=as_of,
-                        margin_rate=margin_rate, basket_sigma=sigma,
-                        **plans.plan_context(con, model_id, budget, asdict(cons)))
+            def optimiser_plan() -> plans.PlanForecast:
+                return plans.from_choice(
+                    plan.choice, opts.keys, np.where(labels < 0, others, labels),
+                    [*segs_o, sc.OTHERS], ids, fcs, promos,
+                    name=f"Optimised, budget {budget:,.0f}", as_of=as_of,
+                    margin_rate=margin_rate, basket_sigma=sigma,
+                    **plans.plan_context(con, model_id, budget, asdict(cons)))
 
-                widgets.render_save_plan(KEY + "save_optimised",
-                                         f"Optimised plan, budget {budget:,.0f}", optimiser_plan)
+            widgets.render_save_plan(KEY + "save_optimised",
+                                     f"Optimised plan, budget {budget:,.0f}", optimiser_plan)

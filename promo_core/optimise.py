@@ -45,6 +45,7 @@ from scipy.optimize import linprog
 from promo_core import economics as eco
 from promo_core.errors import PromoLabError
 from promo_core.forecast import CustomerForecast
+from promo_core.scenarios import OTHERS
 
 
 class InfeasibleError(PromoLabError):
@@ -434,7 +435,7 @@ def plan_by_segment(o: Options, plan: Plan) -> pd.DataFrame:
     per promotion used and a total that equals the plan's figures."""
     on = plan.choice >= 0
     rows = np.nonzero(on)[0]
-    names = np.array([*o.segment_names, "Not in a segment"])
+    names = np.array([*o.segment_names, OTHERS])
     seg = np.where(o.segment >= 0, o.segment, len(o.segment_names))
     frame = pd.DataFrame({
         "segment": names[seg[rows]], "promotion": np.array(o.keys)[plan.choice[on]],

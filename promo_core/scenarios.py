@@ -26,6 +26,10 @@ from promo_core.forecast import CustomerForecast
 
 Z95 = 1.959964
 TOTAL = "Total"
+# Groups that are not saved segments: everyone known at the as-of date, and the
+# customers in none of the segments chosen (the optimiser's leftover group).
+EVERYONE = "All customers"
+OTHERS = "Other customers"
 FIGURES = ("inc_conversions", "inc_revenue", "inc_margin", "redemption_cost",
            "sure_thing_cost", "contact_cost", "fixed_cost", "promotion_cost", "net_profit")
 BANDED = ("inc_conversions", "inc_margin", "promotion_cost", "net_profit")

@@ -71,6 +71,12 @@ def render_sidebar() -> None:
         )
 
 
+def flash_and_rerun(text: str) -> None:
+    """Rerun the page and show ``text`` once it has redrawn (see :func:`render_flash`)."""
+    st.session_state[state.FLASH] = text
+    st.rerun()
+
+
 def render_flash() -> None:
     """Show (once) the message a page left before a rerun."""
     message = st.session_state.pop(state.FLASH, None)
@@ -125,27 +131,33 @@ def next_monday(day):
 
 def render_save_plan(key: str, default_name: str, build) -> None:
     """A small form: plan name, week and note; on submit ``build()`` makes the plan
-    forecast and it is saved as a new draft plan (version 1). Errors are shown here."""
+    forecast and it is saved as a new draft plan (or, when asked, a new version of the
+    plan of that name and week). Errors are shown here."""
     from datetime import date
 
     from promo_core import plans
 
-    with st.form(key):
+    # Enter in a text box does not submit: the plan is saved by the button only.
+    with st.form(key, enter_to_submit=False):
         st.markdown("**Save as a plan** for the weekly review")
         c = st.columns([2, 1, 2])
-        name = c[0].text_input("Plan name", value=default_name, key=f"{key}.name")
+        # Keyed by the default, so choosing another scenario offers its own name.
+        name = c[0].text_input("Plan name", value=default_name, key=f"{key}.name.{default_name}")
         as_of = st.session_state.get(state.AS_OF) or date.today()
         week = c[1].date_input("Week", value=next_monday(as_of), key=f"{key}.week")
         note = c[2].text_input("Note (who, why)", key=f"{key}.note")
+        add = st.checkbox("If a plan of this name exists for the week, save a new version of it",
+                          key=f"{key}.add_version")
         if st.form_submit_button("Save as plan", icon=":material/save:"):
             try:
-                plan_id, version = plans.create_plan(
-                    cache.active_connection(), name, week, build(), note=note, who="analyst")
+                plan_id, version = plans.save_plan(
+                    cache.active_connection(), name, week, build(), note=note, who="analyst",
+                    add_version=add)
             except PromoLabError as e:
                 render_error(e)
                 return
-            st.success(f"Saved plan #{plan_id} '{name}', version {version}, week of {week}. "
-                       "Export and review it on the Plans & review page.")
+            st.success(f"Saved plan #{plan_id} '{name.strip()}', version {version}, week of "
+                       f"{week}. Export and review it on the Plans & review page.")
             st.page_link("pages/plans.py", label="Open Plans & review",
                          icon=":material/event_note:")
 

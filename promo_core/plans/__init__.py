@@ -37,10 +37,12 @@ from promo_core.plans.store import (
     PlanVersion,
     create_plan,
     decision_log,
+    find_plan,
     list_plans,
     list_versions,
     load_targets,
     load_version,
+    save_plan,
     save_version,
     set_status,
 )
@@ -48,6 +50,7 @@ from promo_core.plans.weekly import EXIT_CODES, JobResult, run_weekly_job
 
 __all__ = [
     "EXIT_CODES", "STATUSES", "JobResult", "PlanDiff", "PlanError", "PlanForecast",
+    "find_plan", "save_plan",
     "PlanReview", "PlanVersion", "SimulationResult", "build_from_recipe", "build_payload",
     "build_report", "create_plan", "decision_log", "diff_versions", "export_report",
     "export_targets_csv", "export_workbook", "forecast_ledger", "from_choice",

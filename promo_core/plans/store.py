@@ -99,7 +99,7 @@ def create_plan(con: duckdb.DuckDBPyConnection, name: str, week: date,
         if tx.execute("SELECT count(*) FROM plans WHERE lower(name) = lower(?) AND week = ?",
                       [name, week]).fetchone()[0]:
             raise PlanError(f"a plan named '{name}' exists for the week of {week}; "
-                            "save a new version of it instead")
+                            "give another name, or save a new version of it")
         plan_id = int(tx.execute("SELECT coalesce(max(plan_id), 0) + 1 FROM plans")
                       .fetchone()[0])
         tx.execute("INSERT INTO plans VALUES (?, ?, ?, 'draft', now()::TIMESTAMP)",
@@ -108,6 +108,24 @@ def create_plan(con: duckdb.DuckDBPyConnection, name: str, week: date,
         tx.execute("INSERT INTO plan_events VALUES (?, ?, now()::TIMESTAMP, NULL, 'draft', ?, ?)",
                    [plan_id, version, who or "", "plan saved"])
     return plan_id, version
+
+
+def find_plan(con: duckdb.DuckDBPyConnection, name: str, week: date) -> int | None:
+    """The id of the plan called ``name`` (any case) for ``week``, if there is one."""
+    ensure_tables(con)
+    row = con.cursor().execute("SELECT plan_id FROM plans WHERE lower(name) = lower(?) "
+                               "AND week = ?", [str(name).strip(), week]).fetchone()
+    return None if row is None else int(row[0])
+
+
+def save_plan(con: duckdb.DuckDBPyConnection, name: str, week: date, forecast: PlanForecast,
+              *, note: str = "", who: str = "", add_version: bool = False) -> tuple[int, int]:
+    """A new plan, or with ``add_version`` a new version of the plan of that name and week
+    when one exists; return (plan_id, version)."""
+    existing = find_plan(con, name, week) if add_version else None
+    if existing is None:
+        return create_plan(con, name, week, forecast, note=note, who=who)
+    return existing, save_version(con, existing, forecast, note=note, who=who)
 
 
 def save_version(con: duckdb.DuckDBPyConnection, plan_id: int, forecast: PlanForecast, *,

@@ -24,7 +24,14 @@ from promo_core.plans.builder import Forecaster, rebuild
 from promo_core.plans.export_csv import export_targets_csv
 from promo_core.plans.export_html import export_report
 from promo_core.plans.export_xlsx import export_workbook
-from promo_core.plans.store import EDITABLE, PlanError, create_plan, load_version, save_version
+from promo_core.plans.store import (
+    EDITABLE,
+    PlanError,
+    create_plan,
+    load_targets,
+    load_version,
+    save_version,
+)
 
 DONE, FAILED, BAD_INPUT, BUSY = 0, 1, 2, 3
 EXIT_CODES = {DONE: "done", FAILED: "model or plan problem (data refreshed, no new plan version)",
@@ -108,7 +115,8 @@ def run_weekly_job(path: str | Path, plan_id: int, *,
         try:
             model_id = retrain_champion(con, result, as_of) if retrain else uplift.champion_id(con)
             forecast = rebuild(con, plan.payload, as_of, forecaster=forecaster,
-                               model_id=model_id)
+                               model_id=model_id,
+                               targets=load_targets(con, plan.plan_id, plan.version))
             if plan.status in EDITABLE:
                 version = save_version(con, plan.plan_id, forecast, who=WHO,
                                        note=f"weekly rebuild as of {as_of}")

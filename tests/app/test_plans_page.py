@@ -62,8 +62,8 @@ def test_save_approve_export_simulate_review(shop_app):
     # A save without a reason is refused with a message; with one it is logged.
     next(b for b in at.button if b.label == "Change status").click().run()
     assert "who made the decision is required" in at.error[0].value
-    at.text_input(key="plans.status_who").input("Ben")
-    at.text_input(key="plans.status_why").input("ROI above target")
+    at.text_input(key="plans.status_who.1").input("Ben")
+    at.text_input(key="plans.status_why.1").input("ROI above target")
     next(b for b in at.button if b.label == "Change status").click().run()
     assert at.success[0].value == "Plan is now approved."
     log = frame_with_column(at, "why")
@@ -85,3 +85,14 @@ def test_save_approve_export_simulate_review(shop_app):
     assert review["treated"].sum() + review["control"].sum() == 2 * 750
     ledger = frame_with_column(at, "error")
     assert len(ledger) >= 1
+
+
+def test_a_plan_over_its_budget_is_refused_and_nothing_saved(shop_app):
+    at = run_app(PAGE, timeout=120)
+    at.text_input(key="plans.name").input("Too dear")
+    at.multiselect(key="plans.segments").select("Odd ids")
+    at.number_input(key="plans.budget").set_value(1.0)
+    next(b for b in at.button if b.label == "Save plan").click().run()
+    assert not at.exception, at.exception
+    assert any("over its budget of 1" in e.value for e in at.error)
+    assert "No plans yet" in at.info[0].value

@@ -97,7 +97,7 @@ def test_two_scenarios_compared_then_optimised(shop_app, entry):
     # Save the second scenario as a plan: the plan carries the figures just compared.
     at.selectbox(key="scenarios.to_save").set_value("New 15")
     at.run()
-    at.text_input(key="scenarios.save_scenario.name").input("Week 12 test plan")
+    at.text_input(key="scenarios.save_scenario.name.New 15").input("Week 12 test plan")
     _submit(at, "Save as plan")
     assert any("Saved plan #1 'Week 12 test plan', version 1" in s.value for s in at.success)
     from promo_core import db, plans

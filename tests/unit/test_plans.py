@@ -162,3 +162,57 @@ def test_html_report_lists_promotions_readably_and_dates_to_the_minute(shop):
     log = text.split("<h2>Decision log</h2>", 1)[1]
     when = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", log)
     assert when and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", w) for w in when)
+
+
+def test_recipes_with_everyone_or_other_customers_rebuild(shop):
+    """'All customers' and 'Other customers' are groups, not saved segments."""
+    from promo_core import scenarios
+
+    con, pid = shop["con"], shop["promo_id"]
+    fc = truth_forecaster(con, WEEK)
+    every = builder.build_from_recipe(con, [(scenarios.EVERYONE, pid)], WEEK, forecaster=fc)
+    assert every.payload["targets"]["count"] == 3000
+    rest = builder.build_from_recipe(con, [("Odd ids", None), (scenarios.OTHERS, pid)], WEEK,
+                                     forecaster=fc)
+    assert rest.payload["targets"]["count"] == 1500
+    assert set(rest.targets.customer_id % 2) == {0}  # the even ids: outside "Odd ids"
+    again = builder.rebuild(con, rest.payload, WEEK, forecaster=fc)
+    assert again.payload["totals"]["net_profit"] == pytest.approx(
+        rest.payload["totals"]["net_profit"])
+
+
+def test_an_optimiser_plan_is_rebuilt_from_its_own_targets(shop):
+    import numpy as np
+
+    from promo_core import scenarios
+    from promo_core.plans.payload import from_choice
+
+    con, pid = shop["con"], shop["promo_id"]
+    fc = truth_forecaster(con, WEEK)
+    feats = builder.profiles.compute_profiles(con, WEEK)
+    ids = feats["customer_id"].to_numpy()
+    promo = plans.load_promotion(con, pid)
+    forecasts = {"promo": fc(feats, promo)}
+    choice = np.where(ids % 3 == 0, 0, -1)  # a customer-by-customer choice
+    segment = np.where(ids % 2 == 1, 0, 1)
+    plan = from_choice(choice, ["promo"], segment, ["Odd ids", scenarios.OTHERS], ids,
+                       forecasts, {"promo": promo}, name="Optimised", as_of=WEEK,
+                       margin_rate=0.4, basket_sigma=0.5, budget=500.0)
+    with pytest.raises(plans.PlanError, match="rebuilt from its targets"):
+        builder.rebuild(con, plan.payload, WEEK, forecaster=fc)
+    again = builder.rebuild(con, plan.payload, WEEK, forecaster=fc, targets=plan.targets)
+    assert sorted(again.targets.customer_id) == sorted(ids[ids % 3 == 0])
+    assert again.targets.set_index("customer_id").segment.to_dict() == \
+        plan.targets.set_index("customer_id").segment.to_dict()
+    assert again.payload["source"] == "optimiser"
+
+
+def test_save_plan_adds_a_version_only_when_asked(shop, tmp_path):
+    con = db.connect(tmp_path / "s.duckdb")
+    plan_id, v = plans.save_plan(con, "Spring", WEEK, shop["v1"])
+    assert (plan_id, v) == (1, 1)
+    with pytest.raises(plans.PlanError, match="or save a new version of it"):
+        plans.save_plan(con, "spring", WEEK, shop["v2"])
+    assert plans.save_plan(con, " SPRING ", WEEK, shop["v2"], add_version=True) == (1, 2)
+    assert plans.find_plan(con, "Autumn", WEEK) is None
+    con.close()
