@@ -157,11 +157,15 @@ def describe_customer(exp: UpliftExplanation, customer_id: int,
     row = exp.row(customer_id)
     explained = float(exp.explained[i])
     gap = explained - exp.base_value
-    side = "above" if gap >= 0 else "below"
+    # Half a point (or 5p) apart: enough for a reader to notice on the chart.
+    approximate = exp.method == "surrogate" and abs(explained - exp.uplift[i]) >= (
+        0.005 if kind == "binary" else 0.05)
     out = [f"Customer {customer_id}'s predicted uplift is {format_uplift(exp.uplift[i], kind)}"
            f"; the explanation starts from the model's baseline of "
-           f"{format_uplift(exp.base_value, kind)} and ends "
-           f"{format_uplift(abs(gap), kind, signed=False)} {side} it."]
+           f"{format_uplift(exp.base_value, kind)} and its steps move it "
+           f"{format_uplift(abs(gap), kind, signed=False)} {'up' if gap >= 0 else 'down'}, to "
+           f"{format_uplift(explained, kind)}"
+           f"{' (the surrogate’s reading)' if approximate else ''}."]
     up, down = row[row.shap > 0], row[row.shap < 0]
     bits = []
     if len(up):
@@ -175,9 +179,7 @@ def describe_customer(exp: UpliftExplanation, customer_id: int,
     if bits:
         text = "; ".join(bits)
         out.append(text[0].upper() + text[1:] + ".")
-    # Half a point (or 5p) apart: enough for a reader to notice on the chart.
-    if exp.method == "surrogate" and abs(explained - exp.uplift[i]) >= (
-            0.005 if kind == "binary" else 0.05):
+    if approximate:
         out.append(f"The surrogate puts this customer at {format_uplift(explained, kind)}, "
                    f"the model at {format_uplift(exp.uplift[i], kind)}: read the bars as "
                    "approximate.")

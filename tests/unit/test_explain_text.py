@@ -82,7 +82,8 @@ def test_customer_narrative_and_waterfall_go_from_base_to_the_customer():
     cid = int(exp.customer_ids[np.argmax(exp.uplift)])
     text = explain.describe_customer(exp, cid, LABELS)
     assert text[0] == (f"Customer {cid}'s predicted uplift is +6.0 pts; the explanation starts "
-                       "from the model's baseline of +2.0 pts and ends 4.0 pts above it.")
+                       "from the model's baseline of +2.0 pts and its steps move it 4.0 pts "
+                       "up, to +6.0 pts.")
     assert text[1].startswith("The biggest push up comes from Days since last order = ")
     fig = charts.build_waterfall_chart(exp.row(cid), exp.base_value, exp.kind, labels=LABELS)
     wf = fig.data[0]
