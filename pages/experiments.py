@@ -87,14 +87,18 @@ def _upload_inputs() -> tuple[pd.DataFrame, dict, str | None, str] | None:
         return None
     cols = list(df.columns)
     c1, c2, c3 = st.columns(3)
-    arm_col = c1.selectbox("Arm column", cols, key=K + "arm_col")
+    # Keyed by the file, so a new upload starts from its own best guesses.
+    arm_col = c1.selectbox("Arm column", cols, index=cols.index(ex.guess_arm_column(df)),
+                           key=f"{K}arm_col.{file.name}")
     arms = sorted(pd.unique(df[arm_col].dropna()), key=str)
-    control = c2.selectbox("Control arm", arms, key=K + "control")
+    control = c2.selectbox("Control arm", arms, index=arms.index(ex.guess_control(arms)),
+                           key=f"{K}control.{file.name}.{arm_col}")
     unit = c3.selectbox("Unit of randomisation", [NO_UNIT, *[c for c in cols if c != arm_col]],
                         key=K + "unit", help="The column that was randomised (e.g. the store). "
                         "Rows of one unit are not independent, so the readout works per unit.")
     others = [c for c in cols if c not in (arm_col, unit)]
-    metrics = st.multiselect("Metric columns", others, key=K + "metrics")
+    metrics = st.multiselect("Metric columns", ex.metric_candidates(df, [arm_col, unit]),
+                             key=K + "metrics", help="Row id columns are left out.")
     c4, c5, c6 = st.columns(3)
     time_col = c4.selectbox("Date / week column (for lift over time)", [NO_TIME, *others],
                             key=K + "time")
@@ -120,7 +124,7 @@ def _readout_tab() -> None:
         return
     df, spec, time_col, label = got
     if not spec["metrics"] and not spec.get("ratios"):
-        st.error("Pick at least one metric column to read out.")
+        st.info("Pick at least one metric column to read out.")
         return
     arms_in_data = sorted(pd.unique(df[spec["arm_col"]].dropna()), key=str)
     split_label = ("Intended split (needed for the sample-ratio check)" if source == PAST

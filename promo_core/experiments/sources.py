@@ -9,6 +9,7 @@ in the response window ``[exposed_at, exposed_at + duration_days)``.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import duckdb
@@ -120,3 +121,45 @@ def load_promotion_outcomes(
 def available_metrics(frame: pd.DataFrame) -> list[str]:
     """Outcome columns that have at least one value (``visited`` is often absent)."""
     return [c for c in OUTCOME_COLUMNS if c in frame and frame[c].notna().any()]
+
+
+_ID_NAME = re.compile(r"(^|[_\s])(id|ID|Id)$|[a-z](ID|Id)$")  # user_id, LocationID (not paid)
+ARM_NAMES = ("arm", "variant", "group", "treatment", "bucket", "cell", "segment", "promotion")
+CONTROL_NAMES = ("control", "ctrl", "holdout", "hold-out", "no e-mail", "none", "no", "0", "a")
+
+
+def guess_arm_column(frame: pd.DataFrame) -> str:
+    """The column that most likely names the arm: a known name, else the column with
+    the fewest distinct values (at least two) that is not numeric-continuous."""
+    by_name = {c.lower(): c for c in frame.columns}
+    for name in ARM_NAMES:
+        if name in by_name:
+            return by_name[name]
+    counts = frame.nunique(dropna=True)
+    few = counts[(counts >= 2) & (counts <= 20)]
+    return str(few.idxmin()) if len(few) else str(frame.columns[0])
+
+
+def guess_control(arms: list) -> object:
+    """The arm that most likely is the control (by its name), else the first."""
+    for name in CONTROL_NAMES:
+        for arm in arms:
+            if str(arm).strip().lower() == name:
+                return arm
+    return arms[0] if arms else None
+
+
+def metric_candidates(frame: pd.DataFrame, exclude: list[str]) -> list[str]:
+    """Columns a readout may use: not the design columns, not row ids (named like an
+    id, or a different integer on every row). Text columns stay, so that picking one
+    gets its own clear message rather than vanishing from the list."""
+    out = []
+    for c in frame.columns:
+        if c in exclude:
+            continue
+        if _ID_NAME.search(str(c)) or (
+                frame[c].nunique() == len(frame) and len(frame) > 20
+                and pd.api.types.is_integer_dtype(frame[c])):
+            continue
+        out.append(c)
+    return out

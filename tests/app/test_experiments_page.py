@@ -78,8 +78,10 @@ def test_uploaded_fast_food_file_is_read_per_location(experiment_app):
     at = _open()
     at.radio(key="experiments.source").set_value("Upload a test file").run()
     at.file_uploader(key="experiments.file").upload("fastfood.csv", data, "text/csv").run()
-    at.selectbox(key="experiments.arm_col").set_value("Promotion").run()
-    at.selectbox(key="experiments.control").set_value(1)
+    # The arm column and its control are guessed from the file: Promotion, arm 1.
+    assert at.selectbox(key="experiments.arm_col.fastfood.csv").value == "Promotion"
+    assert at.selectbox(key="experiments.control.fastfood.csv.Promotion").value == 1
+    assert "LocationID" not in at.multiselect(key="experiments.metrics").options
     at.selectbox(key="experiments.unit").set_value("LocationID")
     at.multiselect(key="experiments.metrics").set_value(["SalesInThousands"])
     at.selectbox(key="experiments.time").set_value("week").run()

@@ -60,3 +60,18 @@ def test_uploads_are_read_or_refused():
         read_uploaded_table(b"%PDF", "report.pdf")
     with pytest.raises(ValidationError, match="has no data rows"):
         read_uploaded_table(b"arm,y\n", "empty.csv")
+
+
+def test_design_columns_are_guessed_from_the_file():
+    from promo_core import experiments as ex
+
+    df = pd.DataFrame({"user_id": range(100), "variant": ["control", "B"] * 50,
+                       "spend": [1.0] * 100, "note": ["x"] * 100})
+    assert ex.guess_arm_column(df) == "variant"
+    assert ex.guess_control(["B", "control"]) == "control"
+    assert ex.guess_control(["B", "C"]) == "B"
+    assert ex.metric_candidates(df, ["variant"]) == ["spend", "note"]
+    unnamed = pd.DataFrame({"k": range(100), "g": [1, 2] * 50, "y": [0.5] * 100})
+    assert ex.guess_arm_column(unnamed) == "g"  # fewest distinct values
+    ids = pd.DataFrame({"LocationID": [1, 2], "paid": [1.0, 2.0], "id": [1, 2], "arm": [0, 1]})
+    assert ex.metric_candidates(ids, ["arm"]) == ["paid"]
