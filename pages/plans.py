@@ -17,7 +17,7 @@ from ui import cache, state, widgets
 KEY = "plans."
 EXPORTS = KEY + "exports"  # {(plan_id, version, status): [paths]} prepared this session
 PCT = st.column_config.NumberColumn(format="percent")
-MONEY = st.column_config.NumberColumn(format="%.2f")
+MONEY = st.column_config.NumberColumn(format="£%,.0f")
 WEEK = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 
@@ -25,8 +25,7 @@ def _segment_table(payload: dict) -> pd.DataFrame:
     cols = ["segment", "promotion", "mechanic", "contacts", "inc_conversions",
             "inc_conversions_low", "inc_conversions_high", "inc_margin", "promotion_cost",
             "net_profit", "roi"]
-    frame = pd.DataFrame(payload["segments"]).reindex(columns=cols)
-    return frame.rename(columns={c: plans.payload.figure_label(c) for c in cols[3:]})
+    return pd.DataFrame(payload["segments"]).reindex(columns=cols)
 
 
 con = cache.active_connection()
@@ -82,7 +81,7 @@ with tab_plans:
         st.info("No plans yet: save one under **New plan** (or from the Scenarios page).")
     else:
         st.dataframe(listing.drop(columns=["created_at"]), hide_index=True,
-                     column_config={"net_profit": MONEY, "week": WEEK},
+                     column_config=widgets.figure_columns(listing, week=WEEK),
                      key=KEY + "list")
         ids = [int(i) for i in listing["plan_id"]]
         if st.session_state.get(KEY + "selected") not in ids:
@@ -95,8 +94,9 @@ with tab_plans:
         st.markdown(f"Status **{plan.status}** · model "
                     f"{(plan.payload.get('model') or {}).get('name', 'none')} · "
                     f"{plan.payload['targets']['count']:,} targets")
-        st.dataframe(_segment_table(plan.payload), hide_index=True, key=KEY + "segtable",
-                     column_config={"ROI": PCT})
+        segments = _segment_table(plan.payload)
+        st.dataframe(segments, hide_index=True, key=KEY + "segtable",
+                     column_config=widgets.figure_columns(segments))
         if plan.payload["segments"]:
             st.plotly_chart(charts.build_forecast_chart(pd.DataFrame(plan.payload["segments"])),
                             key=KEY + "forecast_chart")
@@ -120,7 +120,7 @@ with tab_plans:
         st.markdown("#### Versions")
         versions = plans.list_versions(con, plan_id)
         st.dataframe(versions, hide_index=True, key=KEY + "versions",
-                     column_config={"cost": MONEY, "net_profit": MONEY})
+                     column_config=widgets.figure_columns(versions, cost=MONEY))
         if plan.status in plans.store.EDITABLE and st.button(
                 "Re-forecast with the current champion (new version)", key=KEY + "reforecast"):
             try:

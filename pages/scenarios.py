@@ -24,17 +24,13 @@ NONE = "No promotion"
 
 
 def money_columns(frame: pd.DataFrame) -> dict:
-    """Whole money, one-decimal conversions, ROI as a percentage (display only)."""
-    config = {}
+    """Figures labelled and formatted as on every page; other decimals in whole units."""
+    config = widgets.figure_columns(frame)
     for col in frame.columns:
-        if col == "roi":
-            config[col] = st.column_config.NumberColumn("ROI", format="percent")
-        elif col.startswith("inc_conversions"):
-            config[col] = st.column_config.NumberColumn(format="%.1f")
-        elif col == "break_even_contact_cost":
-            config[col] = st.column_config.NumberColumn(format="%.3f")
-        elif pd.api.types.is_float_dtype(frame[col]):
-            config[col] = st.column_config.NumberColumn(format="%.0f")
+        formatted = "type_config" in config.get(col, {})
+        if not formatted and pd.api.types.is_float_dtype(frame[col]):
+            config[col] = st.column_config.NumberColumn(str(col).replace("_", " ").capitalize(),
+                                                        format="%,.0f")
     return config
 
 

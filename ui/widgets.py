@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from promo_core import datasets, paths
@@ -105,6 +106,28 @@ def money(x: float | None, symbol: str = "£") -> str:
     if x >= 1e4:
         return f"{sign}{symbol}{x / 1e3:,.1f}k"
     return f"{sign}{symbol}{x:,.2f}"
+
+
+# Display formats of figure kinds (promo_core.plans.payload.FIGURES) in tables.
+_FORMATS = {"money": "£%,.0f", "count": "%,d", "decimal": "%,.1f", "percent": "percent",
+            "pp": "%.2f pp"}
+
+
+def figure_columns(frame: pd.DataFrame, **overrides) -> dict:
+    """Column config for a table of plan / scenario figures: the figures' labels and
+    number formats, so every page shows ``net_profit`` as "Net incremental profit" in
+    whole pounds. ``overrides``: column → config, for columns that are not figures."""
+    from promo_core.plans.payload import figure_kind, figure_label
+
+    config: dict = {}
+    for col in frame.columns:
+        kind = figure_kind(col)
+        if kind in _FORMATS and pd.api.types.is_numeric_dtype(frame[col]):
+            fmt = "£%.2f" if col == "break_even_contact_cost" else _FORMATS[kind]  # per contact
+            config[col] = st.column_config.NumberColumn(figure_label(col), format=fmt)
+        elif isinstance(col, str) and col.islower():
+            config[col] = st.column_config.Column(col.replace("_", " ").capitalize())
+    return {**config, **overrides}
 
 
 def ensure_demo_built() -> None:
