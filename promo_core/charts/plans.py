@@ -33,8 +33,11 @@ def build_forecast_chart(segments: pd.DataFrame) -> go.Figure:
     fig.update_layout(height=360, margin={"t": 50, "b": 10},
                       title="Forecast per segment (bars: conversions with 95 % band)",
                       yaxis_title="Incremental conversions",
+                      # From zero, whole pounds: one segment must not get a 0.4-wide axis.
+                      yaxis={"rangemode": "tozero"},
                       yaxis2={"title": "Net incremental profit", "overlaying": "y",
-                              "side": "right", "showgrid": False},
+                              "side": "right", "showgrid": False, "rangemode": "tozero",
+                              "tickformat": ",.0f"},
                       legend={"orientation": "h", "y": -0.2})
     return fit_labels(fig)
 

@@ -119,7 +119,8 @@ def build_report(con: duckdb.DuckDBPyConnection, plan_id: int, version: int | No
         {"k": "Gross margin rate", "v": _fmt(a.get("margin_rate"), "percent")},
         {"k": "Budget", "v": _fmt(a.get("budget"), "money")},
         {"k": "Basket values from", "v": a.get("basket_source")},
-        *({"k": f"Constraint: {k}", "v": v} for k, v in (a.get("constraints") or {}).items()),
+        *({"k": f"Constraint: {k.replace('_', ' ')}", "v": v}
+          for k, v in (a.get("constraints") or {}).items() if v not in (None, {}, [], "")),
         *({"k": f"Promotion {pid}", "v": f"{pr.get('name')} ({describe(pr)}, "
                                           f"{pr.get('channel') or 'any channel'}, "
                                           f"{pr.get('duration_days')} days)"}

@@ -182,8 +182,8 @@ def build_payload(result: scenarios.ScenarioResult, rows: Sequence[tuple[str, st
         "assumptions": {
             "margin_rate": margin_rate, "basket_sigma": basket_sigma, "budget": budget,
             "constraints": dict(constraints or {}), "basket_source": ", ".join(sorted(sources)),
-            "promotions": {str(int(p["promo_id"])): _plain(p)
-                           for p in promotions.values()}},
+            "promotions": {str(int(promotions[k]["promo_id"])): _plain(promotions[k])
+                           for k in dict.fromkeys(k for _, k in rows if k)}},
         "model": dict(model) if model else None,
         "data_fingerprint": fingerprint,
         "recipe": {"assignments": [[s, int(promotions[k]["promo_id"]) if k else None]
