@@ -3,7 +3,7 @@
 import streamlit as st
 
 from promo_core import datasets
-from ui import cache, widgets
+from ui import cache
 
 path, version = cache.active_path(), cache.active_version()
 st.title("Data")
@@ -11,8 +11,11 @@ st.caption(f"Data set: **{datasets.label(path)}** · file `{path}`")
 
 st.subheader("Tables")
 summary = cache.load_table_summary(path, version)
+# Tables without dates (products, order lines) show a dash, not "None".
+dates = {c: [d.isoformat() if d is not None and d == d else "–" for d in summary[c]]
+         for c in ("from", "to")}
 st.dataframe(
-    summary, hide_index=True,
+    summary.assign(**dates), hide_index=True,
     column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
 )
 
@@ -30,4 +33,4 @@ st.dataframe(
     column_config={"rows": st.column_config.NumberColumn("rows", format="localized")},
 )
 
-widgets.render_sales_charts(path, version, "data")
+st.caption("Sales over time and orders per customer are on the Overview page.")
