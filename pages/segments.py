@@ -226,9 +226,8 @@ def saved_section() -> None:
                 st.metric("AOV", money(card.aov if pd.notna(card.aov) else None))
                 resp = card.past_promo_response
                 st.metric("Past promo response", "–" if pd.isna(resp) else f"{resp:.1%}")
-        # one column per segment: round first, as every cell becomes text
-        st.dataframe(cards.set_index("name").drop(columns="segment_id").round(3).T.astype(str),
-                     key=f"{K}saved.cards")
+        # one column per segment, one row per figure, each in its own format
+        st.dataframe(_card_table(cards), key=f"{K}saved.cards")
         cat_cols = [f for f in reg if f.startswith("cat_")]
         vals = store.segment_profile_values(con, picked, table, ["recency_days", *cat_cols])
         st.plotly_chart(charts.build_recency_chart(vals, names), key=f"{K}saved.recency")
@@ -241,6 +240,30 @@ def saved_section() -> None:
             st.plotly_chart(charts.build_overlap_heatmap(store.overlap(con, picked)),
                             key=f"{K}saved.overlap")
     manage_segment(names)
+
+
+_CARD_ROWS = {  # column → (label, format)
+    "kind": ("Made by", "{}"), "as_of": ("As of", "{}"),
+    "size": ("Customers when saved", "{:,.0f}"),
+    "size_now": ("Customers now", "{:,.0f}"), "revenue_share": ("Share of revenue", "{:.1%}"),
+    "aov": ("Average order value", "£{:,.2f}"), "orders_per_customer": ("Orders per customer",
+                                                                       "{:.1f}"),
+    "recency_p25": ("Days since last order, 25th pct", "{:.0f}"),
+    "recency_median": ("Days since last order, median", "{:.0f}"),
+    "recency_p75": ("Days since last order, 75th pct", "{:.0f}"),
+    "discount_share": ("Discount share of spend", "{:.1%}"),
+    "past_promo_response": ("Past promotion response", "{:.1%}"),
+}
+
+
+def _card_table(cards: pd.DataFrame) -> pd.DataFrame:
+    """Segments side by side as text: every figure in its format, "–" where empty."""
+    rows = {}
+    for col, (label, fmt) in _CARD_ROWS.items():
+        if col in cards:
+            rows[label] = ["–" if v is None or (isinstance(v, float) and v != v) else
+                           fmt.format(v) for v in cards[col]]
+    return pd.DataFrame(rows, index=cards["name"]).T
 
 
 def manage_segment(names: dict[int, str]) -> None:

@@ -170,7 +170,8 @@ def feature_registry(con: duckdb.DuckDBPyConnection,
     for value, name in fields.channels.items():
         reg[name] = Feature(f"Channel share: {value}", NUMERIC, f"Share of orders via {value}")
     for alias, (col, dtype) in fields.attributes.items():
-        reg[alias] = Feature(col, dtype, f"Customer attribute '{col}'")
+        reg[alias] = Feature(str(col).replace("_", " ").capitalize(), dtype,
+                             f"Customer attribute '{col}'")
     return reg
 
 

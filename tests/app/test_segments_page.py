@@ -49,7 +49,8 @@ def test_rule_segment_live_size_save_and_compare(tiny_app):
     at.multiselect(key="segments.saved.compare").set_value(list(saved["segment_id"])).run()
     cards = frame_with_column(at, "Repeat buyers")  # the side-by-side comparison
     assert set(cards.columns) == set(saved["name"])
-    assert cards.loc["size_now", "Repeat buyers"] == "1"
+    assert cards.loc["Customers now", "Repeat buyers"] == "1"
+    assert cards.loc["Share of revenue", "Repeat buyers"].endswith("%")
     assert at.get("download_button")[0].proto.label == "Export CSV"
 
 
