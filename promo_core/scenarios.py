@@ -80,16 +80,20 @@ class ScenarioResult:
 
 
 def assign_customers(population: Population, scenario: Scenario) -> np.ndarray:
-    """Per customer, the index of the assignment that reaches them (−1: none)."""
+    """Per customer, the index of the assignment that reaches them (−1: none).
+
+    Earlier assignments take precedence, "no promotion" included: a segment given no
+    promotion holds its customers out of the segments listed after it.
+    """
+    held = -2
     out = np.full(population.size, -1, dtype=np.int64)
     for i, (segment, promo) in enumerate(scenario.assignments):
         if segment not in population.segments:
             raise ValueError(f"scenario '{scenario.name}': unknown segment '{segment}'")
-        if promo is None:
-            continue
         pos = population.segments[segment]
         free = pos[out[pos] == -1]
-        out[free] = i
+        out[free] = held if promo is None else i
+    out[out == held] = -1
     return out
 
 
