@@ -159,8 +159,14 @@ def stage_file(
     cur.register(raw, arrow)
     canon = db.TABLES[table]
     selects = [ROW]
+    checked_empty: set[str] = set()
     for i, src in enumerate(sources):
         target, alias = mapping[src], f"c{i}"
+        if target in SPECS[table].required:
+            # Empty in the file, not "empty after a failed conversion": an unreadable
+            # value is reported once, below, with an example.
+            problems += _problem(cur, raw, f"{_text(alias)} IS NULL", "is empty", src)
+            checked_empty.add(target)
         if target in canon:
             type_ = canon[target]
             family = _date_family(cur, raw, alias) if type_ in ("DATE", "TIMESTAMP") else ""
@@ -180,14 +186,17 @@ def stage_file(
     view = f"stg_{table}_{index}"
     cur.execute(f"CREATE TABLE {view} AS SELECT {', '.join(selects)} FROM {raw}")
     cur.unregister(raw)
-    problems += _value_checks(cur, view, table, {v: k for k, v in mapping.items()})
+    problems += _value_checks(cur, view, table, {v: k for k, v in mapping.items()},
+                              checked_empty)
     return staged, problems
 
 
-def _value_checks(cur, view: str, table: str, source_of: dict[str, str]) -> list:
+def _value_checks(cur, view: str, table: str, source_of: dict[str, str],
+                  checked_empty: set[str] = frozenset()) -> list:
     spec, problems = SPECS[table], []
     for col in spec.required:
-        problems += _problem(cur, view, f'"{col}" IS NULL', "is empty", source_of[col])
+        if col not in checked_empty:
+            problems += _problem(cur, view, f'"{col}" IS NULL', "is empty", source_of[col])
     for col in spec.non_negative:
         if col in source_of:
             problems += _problem(cur, view, f'"{col}" < 0', "is negative", source_of[col])

@@ -100,8 +100,7 @@ def test_all_problems_of_a_file_are_listed_with_rows(shop: Path) -> None:
         "(1 row, first at row 2)",
         "column 'order_ts': cannot be read as a date/time (e.g. '2024-13-45') "
         "(1 row, first at row 2)",
-        "column 'customer_id': is empty (1 row, first at row 2)",
-        "column 'order_ts': is empty (1 row, first at row 2)",
+        # each bad cell once: not again as "is empty" after the failed conversion
         "column 'revenue': is negative (1 row, first at row 2)",
         "column 'discount': discount larger than the order's revenue at list price "
         "(1 row, first at row 3)",
@@ -192,3 +191,11 @@ def test_mapping_is_proposed_from_names_and_values(columns, table, expected) -> 
     values = {"when": "2024-03-01 10:00", "InvoiceDate": "2010-12-01 08:26"}
     df = pd.DataFrame({c: [values.get(c, "1")] * 3 for c in columns})
     assert importers.propose_mapping(df, table) == expected
+
+
+def test_an_empty_required_cell_is_reported_as_empty(shop: Path) -> None:
+    csv = ORDERS_HEAD + b"9,1,2024-01-01,5,0\n10,,2024-01-02,6,0\n"
+    with pytest.raises(ValidationError) as err:
+        importers.import_dataset(shop, {"orders": [("o.csv", csv)]}, dataset_name="Shop")
+    assert [p.describe() for p in err.value.problems] == [
+        "column 'customer_id': is empty (1 row, first at row 2)"]
