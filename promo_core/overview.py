@@ -70,9 +70,11 @@ def headline_kpis(con: duckdb.DuckDBPyConnection) -> dict:
     kpis["aov"] = kpis["revenue"] / kpis["orders"] if kpis["orders"] else 0.0
     kpis["orders_per_buyer"] = kpis["orders"] / kpis["buyers"] if kpis["buyers"] else 0.0
     if kpis["last_order"] is not None:
+        # As a profile counts it at the default as-of date (the day after the last
+        # order): "days since last order" ≤ 90, so the figure matches that rule segment.
         kpis["active_90d"] = cur.execute(
             "SELECT count(DISTINCT customer_id) FROM orders "
-            "WHERE order_ts > ?::TIMESTAMP - INTERVAL 90 DAY",
+            "WHERE order_ts::DATE >= ?::DATE + 1 - 90",
             [kpis["last_order"]],
         ).fetchone()[0]
     else:

@@ -53,3 +53,17 @@ def test_quality_report_flags_what_is_wrong(tiny_shop):
     assert r["Customers with no orders"] == 1
     assert r["Dropped on import: cancellations"] == 7
     assert r["Duplicate customer ids"] == 0
+
+
+def test_active_90d_matches_the_recency_rule_at_the_default_as_of(tmp_path):
+    from promo_core import datasets, profiles
+    from promo_core.demo import build_demo
+
+    build_demo(tmp_path / "d.duckdb", customers=1500, seed=2)
+    shop = db.connect(tmp_path / "d.duckdb")
+    try:
+        feats = profiles.compute_profiles(shop, datasets.default_as_of(shop))
+        expected = int((feats["recency_days"] <= 90).sum())
+        assert overview.headline_kpis(shop)["active_90d"] == expected > 0
+    finally:
+        shop.close()
