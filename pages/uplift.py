@@ -34,6 +34,15 @@ st.title("Uplift models")
 st.caption("Who buys *because we asked*: models of the difference a promotion makes per "
            f"customer, trained on past campaigns of **{datasets.label(path)}** with a "
            "control group, and tested on customers they never saw.")
+saved = uplift.list_models(cache.get_connection(path))
+champion = saved[saved["is_champion"]]
+if champion.empty:
+    st.caption(":material/emoji_events: No champion yet: train below and save one model as "
+               "the champion; forecasts, ROI and plans use it.")
+else:
+    top = champion.iloc[0]
+    st.caption(f":material/emoji_events: Champion now: model #{top.model_id}, {top['name']} "
+               f"(saved {top.created_at:%d %b %Y %H:%M}). Forecasts, ROI and plans use it.")
 
 try:
     table = load_training_table(path, version, as_of)
@@ -185,7 +194,7 @@ if st.button("Save and use as champion", key=KEY + "save", disabled=champion_pic
     uplift.set_champion(con, model_id)
     st.success(f"Saved model #{model_id} ({result.models[champion_pick].name}) as champion.")
 
-saved = uplift.list_models(cache.get_connection(path))
+saved = uplift.list_models(cache.get_connection(path))  # again: a save above changes it
 if not saved.empty:
     st.dataframe(saved[["model_id", "name", "created_at", "is_champion"]], hide_index=True,
                  key=KEY + "saved")

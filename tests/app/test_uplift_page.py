@@ -34,6 +34,7 @@ def test_train_compare_and_pick_a_champion(demo_app):
     at = run_app("pages/uplift.py", timeout=240)
     assert at.title[0].value == "Uplift models"
     assert at.info[0].value.startswith("Choose arms, an outcome and learners")
+    assert any("No champion yet" in c.value for c in at.caption)
     at.multiselect(key="uplift.arms").set_value(PCT_ARMS)
     at.selectbox(key="uplift.outcome").set_value("converted")
     at.number_input(key="uplift.trees").set_value(60)
@@ -63,3 +64,5 @@ def test_train_compare_and_pick_a_champion(demo_app):
     assert any(s.value.startswith("Saved model #1 (X-learner · converted") for s in at.success)
     saved = frame_with_column(at, "is_champion")
     assert saved.is_champion.tolist() == [True]
+    at.run()  # coming back to the page: the champion is named at the top
+    assert any("Champion now: model #1, X-learner · converted" in c.value for c in at.caption)
