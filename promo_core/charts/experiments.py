@@ -92,7 +92,9 @@ def build_power_curve_chart(curve: pd.DataFrame, design: DesignResult) -> go.Fig
                     text=[f"n = {design.n_control:,}"], textposition="middle right",
                     name="this design")
     fig.add_hline(y=design.power, line_dash="dot", line_color=CONTROL)
-    fig.update_layout(height=340, margin={"t": 40, "b": 10}, xaxis_type="log",
+    # Log axis ticked at whole decades only (1,000, 10,000 …), not at 2, 3, 5 between.
+    fig.update_layout(height=340, margin={"t": 40, "b": 10},
+                      xaxis={"type": "log", "dtick": 1, "tickformat": ","},
                       xaxis_title="units in the control arm (log scale)",
                       yaxis={"title": "power", "tickformat": ".0%", "range": [0, 1.02]},
                       title="Power curve", showlegend=False)

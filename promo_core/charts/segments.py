@@ -23,7 +23,10 @@ def build_k_choice_chart(k_scores: pd.DataFrame) -> go.Figure:
     fig.update_layout(height=300, margin={"t": 30, "b": 10}, xaxis_title="k (clusters)",
                       legend={"orientation": "h", "y": 1.15})
     fig.update_yaxes(title_text="Inertia", secondary_y=False)
-    fig.update_yaxes(title_text="Silhouette", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="Silhouette", secondary_y=True, showgrid=False,
+                     tickformat=".2f")
+    fig.update_yaxes(tickformat=",.0f", secondary_y=False)
+    fig.update_xaxes(dtick=1)  # k is a whole number
     return fit_labels(fig)
 
 
