@@ -281,7 +281,8 @@ def _bandit_tab() -> None:
 
 
 st.title("Experiments")
-readout_tab, design_tab, bandit_tab = st.tabs(["Readout", "Test design", "Bandit simulator"])
+readout_tab, design_tab, bandit_tab = st.tabs(["Readout", "Test design", "Bandit simulator"],
+                                              key=K + "tabs")
 with readout_tab:
     _readout_tab()
 with design_tab:

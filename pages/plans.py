@@ -28,13 +28,25 @@ def _segment_table(payload: dict) -> pd.DataFrame:
     return pd.DataFrame(payload["segments"]).reindex(columns=cols)
 
 
+def _diff_table(forecast: pd.DataFrame) -> pd.DataFrame:
+    """Figures by their labels, old / new / change as text in each figure's format."""
+    fmt = {"money": "£{:,.0f}", "count": "{:,.0f}", "decimal": "{:,.1f}", "percent": "{:.1%}"}
+    rows = []
+    for r in forecast.itertuples():
+        f = fmt.get(plans.payload.figure_kind(r.figure), "{:,.2f}")
+        show = [("–" if v is None or v != v else f.format(0.0 if abs(v) < 1e-9 else v))
+                for v in (r.old, r.new, r.change)]
+        rows.append([plans.payload.figure_label(r.figure), *show])
+    return pd.DataFrame(rows, columns=["Figure", "Old", "New", "Change"])
+
+
 con = cache.active_connection()
 path = cache.active_path()
 st.title("Plans & review")
-widgets.render_flash()
+widgets.render_flash()  # app.py shows it first in the browser; AppTest runs the page alone
 last_day = date.fromisoformat(str(db.get_meta(con, "as_of") or date.today())[:10])
 as_of = st.session_state.get(state.AS_OF) or last_day + timedelta(days=1)
-tab_plans, tab_new, tab_review = st.tabs(["Plans", "New plan", "Review"])
+tab_plans, tab_new, tab_review = st.tabs(["Plans", "New plan", "Review"], key=KEY + "tabs")
 
 with tab_new:
     st.caption("A plan gives saved segments a promotion; the champion uplift model "
@@ -115,7 +127,8 @@ with tab_plans:
                     widgets.flash_and_rerun(f"Plan is now {to}.")
                 except PromoLabError as e:
                     st.error(str(e))
-        st.dataframe(plans.decision_log(con, plan_id), hide_index=True, key=KEY + "log")
+        st.dataframe(plans.decision_log(con, plan_id).fillna({"from_status": "–"}),
+                     hide_index=True, key=KEY + "log")
 
         st.markdown("#### Versions")
         versions = plans.list_versions(con, plan_id)
@@ -138,7 +151,7 @@ with tab_plans:
             new = c2.selectbox("with version", numbers, key=KEY + "new")
             d = plans.diff_versions(con, plan_id, int(old), int(new))
             st.info(d.summary())
-            st.dataframe(d.forecast, hide_index=True, key=KEY + "diff")
+            st.dataframe(_diff_table(d.forecast), hide_index=True, key=KEY + "diff")
 
         st.markdown("#### Exports")
         st.caption("Target list (CSV), workbook (XLSX) and a report that opens offline "

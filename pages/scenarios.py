@@ -86,11 +86,12 @@ def forecast_of(name: str) -> fc.CustomerForecast:
     return cache.load_forecast(path, version, model_id, as_of, key, p)
 
 
+# Keyed: a message shown above the page (after a save) must not reset the open tab.
 tab_cand, tab_scen, tab_depth, tab_opt = st.tabs(
-    ["Candidate promotions", "Compare scenarios", "Depth curve", "Optimiser"])
+    ["Candidate promotions", "Compare scenarios", "Depth curve", "Optimiser"],
+    key=KEY + "tabs")
 
 with tab_cand:
-    widgets.render_flash()
     st.subheader("New candidate promotion")
     kind = st.selectbox("Mechanic", list(promotions.MECHANIC_FIELDS), key=KEY + "kind",
                         format_func=lambda k: k.replace("_", " "))
@@ -232,9 +233,10 @@ with tab_depth:
             cost = st.slider("Cost per contact", 0.0, 1.0, 0.05, 0.01, key=KEY + "depth_cost")
             start = time.perf_counter()
             promo = {**template, "value": depth, "cost_per_contact": cost}
-            scen = sc.Scenario(f"{depth:g} % off", [(s, "depth") for s in segs_d])
-            res = sc.evaluate_scenario(scen, population, {"depth": fcs[depth]},
-                                       {"depth": promo}, margin_rate, sigma)
+            label = f"{depth:g} % off"
+            scen = sc.Scenario(label, [(s, label) for s in segs_d])
+            res = sc.evaluate_scenario(scen, population, {label: fcs[depth]},
+                                       {label: promo}, margin_rate, sigma)
             st.dataframe(res.by_segment, hide_index=True, key=KEY + "depth_table",
                          column_config=money_columns(res.by_segment))
             st.caption(f"Recomputed in {(time.perf_counter() - start) * 1000:,.0f} ms.")

@@ -308,7 +308,7 @@ def affinity_section() -> None:
     st.dataframe(pairs, hide_index=True, key=f"{K}aff.pairs")
 
 
-build, saved, aff = st.tabs(["Build", "Saved segments", "Affinity"])
+build, saved, aff = st.tabs(["Build", "Saved segments", "Affinity"], key=f"{K}tabs")
 with build:
     method = st.radio("Build with", ["Rules", "RFM groups", "Clusters"], horizontal=True,
                       key=f"{K}method")

@@ -55,7 +55,9 @@ def build_forest_chart(readout: pd.DataFrame, metric: str) -> go.Figure:
     fig.add_vline(x=0, line_dash="dash", line_color=CONTROL)
     fig.update_layout(height=120 + 60 * len(part), margin={"t": 40, "b": 10},
                       title=f"{metric}: difference to control", xaxis_title="difference",
-                      yaxis_type="category", legend={"orientation": "h", "y": -0.3})
+                      yaxis_type="category",
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
+                              "xanchor": "right"})
     return fit_labels(fig)
 
 

@@ -174,6 +174,6 @@ def build_segment_chart(differences: pd.DataFrame, kind: str, segment_name: str,
                 marker_color=NEUTRAL)
     fig.add_vline(x=0, line={"color": "#212529", "width": 1})
     return _layout(fig, 80 + 40 * len(df), barmode="group",
-                   legend={"orientation": "h", "y": -0.15},
-                   xaxis_title="Mean SHAP: how much this feature moves the average "
-                   f"uplift ({'pts' if kind == 'binary' else '£'})")
+                   legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+                   xaxis_title="Moves the average uplift by "
+                   f"({'pts' if kind == 'binary' else '£'}, mean SHAP)")
