@@ -213,7 +213,11 @@ def saved_section() -> None:
         return
     names = dict(zip(segs["segment_id"], segs["name"], strict=True))
     st.dataframe(segs.drop(columns="definition"), hide_index=True, key=f"{K}saved.list")
-    picked = st.multiselect("Compare segments", list(names), default=list(names)[:2],
+    compare = st.session_state.get(f"{K}saved.compare")
+    # A default only the first time; afterwards keep the choice, minus deleted segments.
+    st.session_state[f"{K}saved.compare"] = (list(names)[:2] if compare is None else
+                                            [i for i in compare if i in names])
+    picked = st.multiselect("Compare segments", list(names),
                             format_func=lambda i: names[i], key=f"{K}saved.compare")
     if picked:
         cards = store.segment_cards(con, picked, table)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,10 @@ def standardised_mean_differences(X: pd.DataFrame, treated: np.ndarray) -> pd.Da
         elif pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             cols[col] = s.astype(float).to_numpy()
     M = np.column_stack(list(cols.values())) if cols else np.empty((len(t), 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # A feature empty on one side (never ordered: no recency) has no SMD; it is dropped
+    # below, so numpy's "mean of empty slice" warning says nothing useful.
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         mt, mc = np.nanmean(M[t], axis=0), np.nanmean(M[~t], axis=0)
         vt, vc = np.nanvar(M[t], axis=0, ddof=1), np.nanvar(M[~t], axis=0, ddof=1)
         smd = (mt - mc) / np.sqrt((vt + vc) / 2)
