@@ -53,11 +53,12 @@ def build_forest_chart(readout: pd.DataFrame, metric: str) -> go.Figure:
         marker={"symbol": "diamond-open", "color": "#1c7ed6", "size": 10},
     )
     fig.add_vline(x=0, line_dash="dash", line_color=CONTROL)
-    fig.update_layout(height=120 + 60 * len(part), margin={"t": 40, "b": 10},
-                      title=f"{metric}: difference to control", xaxis_title="difference",
-                      yaxis_type="category",
-                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1,
-                              "xanchor": "right"})
+    # The key sits in the title: a legend does not fit beside it or below the axis in
+    # a chart this short (one row per arm).
+    fig.update_layout(height=170 + 50 * len(part), margin={"t": 60, "b": 10},
+                      title=f"{metric}: difference to control<br><sup>● with bar: normal "
+                            "(Welch) 95 % · ◇ bootstrap 95 % ends</sup>",
+                      xaxis_title="difference", yaxis_type="category", showlegend=False)
     return fit_labels(fig)
 
 

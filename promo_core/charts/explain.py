@@ -175,5 +175,5 @@ def build_segment_chart(differences: pd.DataFrame, kind: str, segment_name: str,
     fig.add_vline(x=0, line={"color": "#212529", "width": 1})
     return _layout(fig, 80 + 40 * len(df), barmode="group",
                    legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-                   xaxis_title="Moves the average uplift by "
+                   xaxis_title="Moves the average uplift "
                    f"({'pts' if kind == 'binary' else '£'}, mean SHAP)")
