@@ -36,7 +36,8 @@ def _crown_champion(page, app_url: str) -> None:
         page.get_by_role("option", name=option, exact=True).click()
         page.keyboard.press("Escape")
     page.get_by_role("button", name="Train models").click()
-    page.get_by_text("Trained on ").first.wait_for(timeout=240_000)
+    # Case-sensitive, at the start: the page's intro also says "trained on past campaigns".
+    page.get_by_text(re.compile(r"^Trained on ")).first.wait_for(timeout=240_000)
     wait_for_app(page, timeout=240_000)
     page.locator(".st-key-uplift-champion_pick").get_by_text("X", exact=True).click()
     wait_for_app(page)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import screenshot, wait_for_app
@@ -14,7 +16,8 @@ def test_train_see_curves_and_pick_champion(page, app_url):
     wait_for_app(page)
     page.get_by_text("Choose arms, an outcome and learners").wait_for()
     page.get_by_role("button", name="Train models").click()
-    page.get_by_text("Trained on ").first.wait_for(timeout=240_000)
+    # Case-sensitive, at the start: the page's intro also says "trained on past campaigns".
+    page.get_by_text(re.compile(r"^Trained on ")).first.wait_for(timeout=240_000)
     wait_for_app(page, timeout=240_000)
     screenshot(page, "uplift_trained")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
