@@ -20,8 +20,9 @@ def test_train_see_curves_and_pick_champion(page, app_url):
     page.get_by_text(re.compile(r"^Trained on ")).first.wait_for(timeout=240_000)
     wait_for_app(page, timeout=240_000)
     screenshot(page, "uplift_trained")
-    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
-    assert page.locator(".js-plotly-plot").count() >= 2
+    # Charts draw one after another in the browser: wait for the second, not the first.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 2",
+                           timeout=60_000)
     assert page.get_by_text("Metrics on held-out customers").count() == 1
     page.get_by_text("X", exact=True).last.click()
     wait_for_app(page)
