@@ -73,11 +73,7 @@ with tab_new:
                     forecast = builder.build_from_recipe(
                         con, [(s, int(promo)) for s in chosen], as_of, name=name or "Plan",
                         budget=budget)
-                    cost = forecast.totals["promotion_cost"]
-                    if budget and cost > budget:
-                        raise plans.PlanError(
-                            f"the plan would cost {cost:,.0f}, over its budget of {budget:,.0f}; "
-                            "choose fewer segments or a cheaper promotion, or raise the budget")
+                    builder.check_within_budget(forecast, budget)
                     plan_id, version = plans.create_plan(con, name, week, forecast, note=note,
                                                          who=who)
                 st.session_state[KEY + "selected"] = plan_id

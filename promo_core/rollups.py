@@ -70,6 +70,7 @@ TABLES = Rollups("orders_by_customer", "order_categories", "exposure_next_order"
 def refresh(con: duckdb.DuckDBPyConnection) -> Rollups:
     """Rebuild the rollups on ``con`` (call inside the writer's transaction, after
     :func:`promo_core.db.bump_data_version`)."""
+    # Only this module's constant SQL goes into these statements: no user value.
     con.execute(f"CREATE OR REPLACE TABLE orders_by_customer AS {ORDERS_BY_CUSTOMER_SQL}")
     con.execute(f"CREATE OR REPLACE TABLE order_categories AS {ORDER_CATEGORIES_SQL}")
     con.execute(f"CREATE OR REPLACE TABLE exposure_next_order AS {EXPOSURE_NEXT_ORDER_SQL}")

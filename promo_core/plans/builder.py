@@ -98,6 +98,14 @@ def build_from_recipe(con: duckdb.DuckDBPyConnection,
                          **plan_context(con, model_id, budget, constraints))
 
 
+def check_within_budget(forecast: PlanForecast, budget: float | None) -> None:
+    """Refuse (PlanError) a plan whose promotion cost is over its budget (None: no budget)."""
+    cost = forecast.totals["promotion_cost"]
+    if budget and cost > budget:
+        raise PlanError(f"the plan would cost {cost:,.0f}, over its budget of {budget:,.0f}; "
+                        "choose fewer segments or a cheaper promotion, or raise the budget")
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, payload: Mapping[str, Any], as_of: date, *,
             forecaster: Forecaster | None = None, model_id: int | None = None,
             targets: pd.DataFrame | None = None) -> PlanForecast:
